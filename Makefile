@@ -1,0 +1,70 @@
+# One obvious way to do each thing. `make help` lists them.
+# Every target sets up what it needs first (Python 3.10 venv, packages, spaCy pipeline, model).
+
+SHELL := /bin/bash
+VENV  := .venv
+PY    := $(VENV)/bin/python
+RASA  := $(PY) -m rasa
+SPACY_PIPELINE := var/spacy/en_blank_lookup_v1
+MODEL := models/clinic-bot.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*/*.yml)
+
+export RASA_TELEMETRY_ENABLED=false
+export TF_CPP_MIN_LOG_LEVEL=2
+export SQLALCHEMY_SILENCE_UBER_WARNING=1
+export BOT_PORT ?= 5005
+
+.DEFAULT_GOAL := help
+.PHONY: help run shell test eval crossval bench validate train setup lock clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+run: $(MODEL) ## Set up, train if needed, then run the bot (port $BOT_PORT, default 5005)
+	$(PY) -m bot run --model $(MODEL)
+
+shell: $(MODEL) ## Chat with the bot in this terminal
+	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
+
+test: $(MODEL) ## Set up, train if needed, then run the whole test suite
+	$(PY) -m pytest
+
+eval: $(MODEL) ## Accuracy and safety recall on the held-out sets, through a running bot's REST channel
+	$(PY) scripts/evaluate.py
+
+crossval: $(SPACY_PIPELINE) ## Rasa NLU cross-validation on the training data (5 folds)
+	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out var/crossval
+
+bench: $(MODEL) ## Training time, start-up time, memory and latency (prints numbers)
+	$(PY) scripts/bench.py
+
+validate: setup ## Check the training data and domain for conflicts
+	$(RASA) data validate --fail-on-warnings
+
+train: $(MODEL) ## Train the model (only when data, domain or config changed)
+
+setup: $(VENV)/.installed $(SPACY_PIPELINE) ## Create the Python 3.10 venv and install locked packages
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@test -x $(PY) || { python310=$$(scripts/find-python310.sh) && "$$python310" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(SPACY_PIPELINE): $(VENV)/.installed bot/spacy_pipeline.py
+	$(PY) -m bot build-spacy --out $@
+
+$(MODEL): $(VENV)/.installed $(SPACY_PIPELINE) $(TRAINING_INPUTS)
+	$(RASA) train --config config.yml --domain domain.yml --data data \
+		--out models --fixed-model-name clinic-bot
+	@touch $@
+
+lock: ## Re-lock every package version after changing pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev]'
+	{ echo "# Locked versions of every package the bot and its tests need (Python 3.10)."; \
+	  echo "# Regenerate with 'make lock' after changing pyproject.toml."; \
+	  $(PY) -m pip freeze --exclude-editable; } > requirements.lock
+
+clean: ## Remove the trained model and built pipeline (keeps the venv and conversations)
+	rm -rf models .rasa var/spacy var/crossval results

@@ -1,0 +1,31 @@
+"""Rasa NLG that fills response placeholders from clinic.yml.
+
+Configured in endpoints.yml (`nlg: type: bot.nlg.ClinicResponseGenerator`). It runs inside
+the Rasa server, so the answers never depend on the action server being up.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.clinic import load_clinic, response_variables
+
+DEFAULT_CLINIC_FILE = "clinic.yml"
+
+
+class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
+        domain = domain or Domain.empty()
+        super().__init__(domain.responses)
+        kwargs = endpoint_config.kwargs if endpoint_config else {}
+        clinic_file = Path(kwargs.get("clinic_file", DEFAULT_CLINIC_FILE))
+        # Read once at start-up: a broken clinic.yml stops the server with a clear message
+        # instead of sending patients half-filled answers.
+        self.clinic_variables = response_variables(load_clinic(clinic_file))
+
+    def _response_variables(self, filled_slots: Dict[str, Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+        return {**self.clinic_variables, **(filled_slots or {}), **kwargs}

@@ -1,0 +1,126 @@
+"""Runs the Rasa server and the action server together, and stops both cleanly.
+
+Used by `make run` (`python -m bot run`). Ctrl-C or SIGTERM stops both processes; if either
+one dies, the other is stopped too, so the bot is never left half running.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional
+
+DEFAULT_PORT = 5005
+DEFAULT_ACTIONS_PORT = 5055
+DEFAULT_HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    actions_port: int = DEFAULT_ACTIONS_PORT
+    model: str = "models"
+    jwt_secret: Optional[str] = None
+    cors_origins: tuple = ()
+    log_level_debug: bool = False
+
+    @classmethod
+    def from_env(cls, env: Dict[str, str], model: str = "models") -> "ServerSettings":
+        def port(name: str, default: int) -> int:
+            raw = env.get(name, "").strip() or str(default)
+            if not raw.isdigit() or not 0 < int(raw) < 65536:
+                raise SystemExit(f"error: {name} must be a port number, got {raw!r}")
+            return int(raw)
+
+        origins = tuple(o.strip() for o in env.get("BOT_CORS_ORIGINS", "").split(",") if o.strip())
+        return cls(
+            host=env.get("BOT_HOST", "").strip() or DEFAULT_HOST,
+            port=port("BOT_PORT", DEFAULT_PORT),
+            actions_port=port("ACTIONS_PORT", DEFAULT_ACTIONS_PORT),
+            model=model,
+            jwt_secret=env.get("BOT_JWT_SECRET") or None,
+            cors_origins=origins,
+        )
+
+
+def rasa_command(python: str, s: ServerSettings) -> List[str]:
+    """The `rasa run` command line for these settings."""
+    cmd = [python, "-m", "rasa", "run", "--model", s.model, "--interface", s.host, "--port", str(s.port),
+           "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
+    for origin in s.cors_origins:
+        cmd += ["--cors", origin]
+    # The HTTP API exposes every conversation and accepts model uploads: it stays off unless
+    # a JWT secret is configured (a token in the query string would end up in access logs).
+    if s.jwt_secret:
+        cmd += ["--enable-api", "--jwt-secret", s.jwt_secret, "--jwt-method", "HS256"]
+    return cmd
+
+
+def actions_command(python: str, s: ServerSettings) -> List[str]:
+    return [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.actions_port)]
+
+
+def child_env(env: Dict[str, str]) -> Dict[str, str]:
+    out = dict(env)
+    # Telemetry is on by default in Rasa and would try to reach the internet.
+    out["RASA_TELEMETRY_ENABLED"] = "false"
+    out.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    out.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    return out
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def run(settings: ServerSettings, cwd: Path) -> int:
+    env = child_env(dict(os.environ))
+    python = sys.executable
+    procs: List[subprocess.Popen] = []
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        procs.append(subprocess.Popen(actions_command(python, settings), cwd=cwd, env=env))
+        rasa = subprocess.Popen(rasa_command(python, settings), cwd=cwd, env=env)
+        procs.append(rasa)
+        base = f"http://{settings.host}:{settings.port}"
+        if wait_until_up(base + "/", rasa, timeout=300):
+            print(f"\n  The bot is running.\n  Chat page:    {base}/\n"
+                  f"  REST channel: POST {base}/webhooks/rest/webhook  {{\"sender\": \"id\", \"message\": \"hi\"}}\n"
+                  f"  Stop with Ctrl-C.\n", flush=True)
+        while not stopping and all(p.poll() is None for p in procs):
+            time.sleep(0.3)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
+    return 0 if stopping or not failed else 1
