@@ -13,6 +13,7 @@ export RASA_TELEMETRY_ENABLED=false
 export TF_CPP_MIN_LOG_LEVEL=2
 export SQLALCHEMY_SILENCE_UBER_WARNING=1
 export BOT_PORT ?= 5005
+export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 
 .DEFAULT_GOAL := help
 .PHONY: help run shell test eval crossval bench validate train setup lock clean
@@ -58,7 +59,7 @@ $(SPACY_PIPELINE): $(VENV)/.installed bot/spacy_pipeline.py
 $(MODEL): $(VENV)/.installed $(SPACY_PIPELINE) $(TRAINING_INPUTS)
 	$(RASA) train --config config.yml --domain domain.yml --data data \
 		--out models --fixed-model-name clinic-bot
-	@touch $@
+	@touch $@  # Rasa leaves the file alone when its own fingerprint says nothing changed
 
 lock: ## Re-lock every package version after changing pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'

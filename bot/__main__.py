@@ -17,6 +17,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     p = sub.add_parser("run", help="run the Rasa server and the action server (Ctrl-C stops both)")
     p.add_argument("--model", default="models", help="model file or folder (default: models/)")
+    p.add_argument("--no-action-server", action="store_true",
+                   help="do not start the action server (answers and safety responses still work)")
 
     p = sub.add_parser("check-clinic", help="validate clinic.yml and print the values the answers use")
     p.add_argument("path", nargs="?", type=Path, default=Path("clinic.yml"))
@@ -44,7 +46,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.command == "run":
         from bot.supervisor import ServerSettings, run
 
-        return run(ServerSettings.from_env(dict(os.environ), model=args.model), cwd=Path.cwd())
+        settings = ServerSettings.from_env(dict(os.environ), model=args.model)
+        return run(settings, cwd=Path.cwd(), action_server=not args.no_action_server)
 
     return 2
 

@@ -66,8 +66,9 @@ def actions_command(python: str, s: ServerSettings) -> List[str]:
     return [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.actions_port)]
 
 
-def child_env(env: Dict[str, str]) -> Dict[str, str]:
+def child_env(env: Dict[str, str], s: ServerSettings) -> Dict[str, str]:
     out = dict(env)
+    out["ACTION_SERVER_URL"] = f"http://127.0.0.1:{s.actions_port}/webhook"
     # Telemetry is on by default in Rasa and would try to reach the internet.
     out["RASA_TELEMETRY_ENABLED"] = "false"
     out.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -90,8 +91,8 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float) -> bool:
     return False
 
 
-def run(settings: ServerSettings, cwd: Path) -> int:
-    env = child_env(dict(os.environ))
+def run(settings: ServerSettings, cwd: Path, action_server: bool = True) -> int:
+    env = child_env(dict(os.environ), settings)
     python = sys.executable
     procs: List[subprocess.Popen] = []
     stopping = False
@@ -103,7 +104,8 @@ def run(settings: ServerSettings, cwd: Path) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        procs.append(subprocess.Popen(actions_command(python, settings), cwd=cwd, env=env))
+        if action_server:
+            procs.append(subprocess.Popen(actions_command(python, settings), cwd=cwd, env=env))
         rasa = subprocess.Popen(rasa_command(python, settings), cwd=cwd, env=env)
         procs.append(rasa)
         base = f"http://{settings.host}:{settings.port}"

@@ -1,0 +1,70 @@
+"""Shared fixtures: the real domain, the trained model, and real bot servers."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.clinic import load_clinic, response_variables
+from bot.evaluation import render_responses
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "clinic-bot.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def domain() -> dict:
+    return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def clinic_variables() -> dict:
+    return response_variables(load_clinic(ROOT / "clinic.yml"))
+
+
+@pytest.fixture(scope="session")
+def rendered(domain, clinic_variables) -> dict:
+    """Every response's text as a patient sees it, clinic details filled in."""
+    return render_responses(domain["responses"], clinic_variables)
+
+
+@pytest.fixture(scope="session")
+def model_path() -> str:
+    if not MODEL.exists():
+        pytest.fail(f"no trained model at {MODEL}: run `make test`, which trains it first")
+    return str(MODEL)
+
+
+@pytest.fixture(scope="session")
+def event_loop_for_agent():
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(scope="session")
+def chat(model_path, event_loop_for_agent):
+    """Talks to the trained model in-process (no HTTP): chat(text, sender=None) -> replies."""
+    from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
+
+    nlg = EndpointConfig(type="bot.nlg.ClinicResponseGenerator", clinic_file=str(ROOT / "clinic.yml"))
+    agent = Agent.load(model_path, generator=nlg)
+
+    def _chat(text: str, sender: str = None) -> list:
+        return event_loop_for_agent.run_until_complete(agent.handle_text(text, sender_id=sender or uuid.uuid4().hex))
+
+    return _chat
+
+
+def pytest_collection_modifyitems(items):
+    # Server tests last: the quick checks report first.
+    items.sort(key=lambda item: 1 if item.get_closest_marker("slow") else 0)

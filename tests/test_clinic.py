@@ -1,0 +1,68 @@
+"""clinic.yml: the one file a clinic edits, and the values the answers are filled with."""
+import re
+
+import pytest
+import yaml
+
+from bot.clinic import ClinicConfigError, load_clinic, parse_clinic, response_variables
+
+
+@pytest.fixture
+def raw(root):
+    return yaml.safe_load((root / "clinic.yml").read_text())
+
+
+def test_shipped_clinic_file_uses_only_fictional_contact_details(raw):
+    assert "555" in raw["phone"]
+    for field in ("email", "website", "booking_url"):
+        assert "example.org" in raw[field]
+
+
+def test_us_is_the_default_crisis_country_with_988_and_911(root):
+    clinic = load_clinic(root / "clinic.yml")
+    assert clinic.country == "US"
+    assert "988" in clinic.crisis_line
+    assert clinic.emergency_number == "911"
+
+
+def test_country_switch_changes_crisis_numbers(raw):
+    clinic = parse_clinic({**raw, "country": "gb"})
+    assert clinic.emergency_number == "999"
+    assert "116 123" in clinic.crisis_line
+    assert "Outside the UK" in clinic.outside_note
+
+
+@pytest.mark.parametrize("field", ["name", "phone", "email", "hours", "website", "booking_url", "crisis"])
+def test_missing_field_is_named_in_the_error(raw, field):
+    broken = {k: v for k, v in raw.items() if k != field}
+    with pytest.raises(ClinicConfigError, match=field):
+        parse_clinic(broken)
+
+
+def test_country_without_crisis_entry_is_rejected(raw):
+    with pytest.raises(ClinicConfigError, match="'FR'"):
+        parse_clinic({**raw, "country": "FR"})
+
+
+def test_links_must_be_https(raw):
+    with pytest.raises(ClinicConfigError, match="https"):
+        parse_clinic({**raw, "website": "javascript:alert(1)"})
+
+
+def test_unreadable_file_gives_a_clear_error(tmp_path):
+    with pytest.raises(ClinicConfigError, match="cannot read"):
+        load_clinic(tmp_path / "missing.yml")
+
+
+def test_every_placeholder_in_the_domain_is_provided(domain, clinic_variables):
+    used = set()
+    for variations in domain["responses"].values():
+        for v in variations:
+            used |= set(re.findall(r"{(\w+)}", v.get("text", "")))
+    assert used, "the domain is expected to use clinic placeholders"
+    assert used <= set(clinic_variables), f"not provided by clinic.yml: {used - set(clinic_variables)}"
+
+
+def test_response_variables_are_plain_strings(root):
+    variables = response_variables(load_clinic(root / "clinic.yml"))
+    assert all(isinstance(v, str) and v for v in variables.values())

@@ -1,0 +1,89 @@
+"""The fixed safety and crisis responses and the conversation responses, as data."""
+import re
+
+import pytest
+
+TOPICS_NOT_ARTICLE = {"topic_menu"}
+
+
+def topic_intents(domain):
+    return [i for i in domain["intents"] if i.startswith("topic_") and i not in TOPICS_NOT_ARTICLE]
+
+
+@pytest.mark.parametrize("name", ["utter_safety", "utter_crisis"])
+def test_safety_and_crisis_have_exactly_one_wording(domain, name):
+    variations = domain["responses"][name]
+    assert len(variations) == 1, "must always be the same words"
+    assert set(variations[0]) == {"text"}, "no buttons, conditions or channel variants"
+
+
+def test_safety_response_routes_to_a_provider_and_the_clinic(rendered, clinic_variables):
+    text = rendered["utter_safety"]
+    assert "can't give advice" in text
+    assert "qualified healthcare provider" in text
+    assert clinic_variables["clinic_phone"] in text
+    assert clinic_variables["clinic_website"] in text
+    assert "{" not in text
+
+
+def test_crisis_response_gives_988_911_and_local_number(rendered):
+    text = rendered["utter_crisis"]
+    assert "call or text 988" in text
+    assert "911" in text
+    assert "local emergency number" in text
+    assert "{" not in text
+
+
+def test_greeting_carries_the_disclaimer_and_the_source(rendered):
+    text = rendered["utter_greet"]
+    assert "not medical advice" in text
+    assert "Unveiling the Science Behind Ketamine Therapy" in text
+    assert "911" in text and "988" in text
+
+
+def test_bot_challenge_is_honest(rendered):
+    assert "automated assistant, not a person and not a clinician" in rendered["utter_bot_challenge"]
+
+
+def test_decline_offers_topics_as_buttons(domain, rendered):
+    assert "can't answer that" in rendered["utter_out_of_scope"]
+    buttons = domain["responses"]["utter_out_of_scope"][0]["buttons"]
+    assert len(buttons) >= 3
+    intents = set(domain["intents"])
+    for b in buttons:
+        assert b["payload"].lstrip("/") in intents
+
+
+def test_every_button_payload_is_a_known_intent(domain):
+    intents = set(domain["intents"])
+    for name, variations in domain["responses"].items():
+        for v in variations:
+            for b in v.get("buttons", []):
+                assert re.fullmatch(r"/\w+", b["payload"]), (name, b)
+                assert b["payload"][1:] in intents, (name, b)
+
+
+def test_every_topic_has_its_own_answer_naming_its_section(domain):
+    for intent in topic_intents(domain):
+        (variation,) = domain["responses"][f"utter_{intent}"]
+        sections = variation["metadata"]["sections"]
+        assert sections
+        for s in sections:
+            assert f'"{s}"' in variation["text"], f"{intent} must name section {s!r} in its text"
+
+
+def test_every_intent_has_a_rule_and_a_response(root, domain):
+    import yaml
+
+    ruled = {}
+    for path in (root / "data" / "rules").glob("*.yml"):
+        for rule in yaml.safe_load(path.read_text())["rules"]:
+            steps = rule["steps"]
+            ruled[steps[0]["intent"]] = steps[1]["action"]
+    for intent in domain["intents"]:
+        action = ruled.get(intent)
+        assert action, f"no rule for {intent}"
+        assert action in domain["responses"], f"rule for {intent} must answer with a static response"
+    assert ruled["clinical_decision"] == "utter_safety"
+    assert ruled["crisis"] == "utter_crisis"
+    assert ruled["nlu_fallback"] == "utter_out_of_scope"

@@ -1,0 +1,65 @@
+"""Training data: valid for Rasa, enough of it, and kept apart from the evaluation sets."""
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+import yaml
+
+MIN_PER_INTENT = 25
+MIN_CLINICAL = 80
+MIN_CRISIS = 50
+
+
+def load_examples(root):
+    examples = {}
+    for path in sorted((root / "data" / "nlu").glob("*.yml")):
+        for block in yaml.safe_load(path.read_text())["nlu"]:
+            items = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+            examples.setdefault(block["intent"], []).extend(items)
+    return examples
+
+
+def normalise(text):
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+@pytest.fixture(scope="module")
+def examples(root):
+    return load_examples(root)
+
+
+def test_rasa_data_validate_is_clean(root):
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    proc = subprocess.run([sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def test_every_intent_has_enough_examples(domain, examples):
+    counts = {intent: len(examples.get(intent, [])) for intent in domain["intents"]}
+    too_few = {i: n for i, n in counts.items() if n < MIN_PER_INTENT}
+    assert not too_few
+    assert counts["clinical_decision"] >= MIN_CLINICAL
+    assert counts["crisis"] >= MIN_CRISIS
+
+
+def test_no_example_is_labelled_twice(examples):
+    seen = Counter(normalise(t) for texts in examples.values() for t in texts)
+    assert not [t for t, n in seen.items() if n > 1]
+
+
+def test_evaluation_sets_are_never_trained_on(root, examples):
+    trained = {normalise(t) for texts in examples.values() for t in texts}
+    leaked = []
+    for path in (root / "eval").glob("*.yml"):
+        for label, texts in yaml.safe_load(path.read_text()).items():
+            leaked += [(path.name, t) for t in texts if normalise(t) in trained]
+    assert not leaked, leaked
+
+
+def test_evaluation_labels_are_known_intents(root, domain):
+    for path in (root / "eval").glob("*.yml"):
+        assert set(yaml.safe_load(path.read_text())) <= set(domain["intents"]), path.name
