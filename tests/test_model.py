@@ -1,0 +1,71 @@
+"""The trained model answers representative patient questions with the right response.
+
+In-process (no HTTP): the model, rules and clinic NLG exactly as the server loads them.
+These are smoke checks per intent; accuracy is measured by `make eval` on held-out sets.
+"""
+import pytest
+
+REPRESENTATIVE = {
+    "topic_what_is_ketamine": ["what kind of drug is ketamine", "what is ketamine exactly?"],
+    "topic_vs_antidepressants": ["how is ketamine different from my usual antidepressants like ssris"],
+    "topic_how_it_works": ["how does ketamine actually work in the brain"],
+    "topic_nmda_receptors": ["what are nmda receptors"],
+    "topic_glutamate": ["what does ketamine do to glutamate"],
+    "topic_synaptogenesis": ["what is synaptogenesis"],
+    "topic_bdnf": ["what is bdnf"],
+    "topic_inflammation": ["does ketamine have anti-inflammatory effects"],
+    "topic_rapid_action": ["why is ketamine called rapid acting"],
+    "topic_conditions_treated": ["what conditions is ketamine therapy used for"],
+    "topic_treatment_resistant_depression": ["does ketamine work for treatment resistant depression"],
+    "topic_major_depression": ["is ketamine used for major depressive disorder"],
+    "topic_bipolar_depression": ["can ketamine help with bipolar depression?"],
+    "topic_ptsd": ["my husband is a veteran, is ketamine being studied for PTSD?"],
+    "topic_chronic_pain": ["is ketamine used for chronic pain"],
+    "topic_integration_sessions": ["what is an integration session"],
+    "topic_resilience": ["can ketamine with therapy build resilience"],
+    "topic_ongoing_research": ["what are researchers still studying about ketamine"],
+    "topic_personalized_treatment": ["will ketamine treatment become more personalized in the future"],
+    "clinical_decision": ["should i get ketamine for my ptsd", "what dose should i take",
+                          "can i take ketamine with my zoloft", "is it safe for me while pregnant",
+                          "can i drive after my infusion", "how many sessions will i need"],
+    "crisis": ["i want to end my life", "i took a whole bottle of pills", "i cant breathe after my infusion"],
+    "greet": ["hello"],
+    "goodbye": ["goodbye"],
+    "thanks": ["thank you"],
+    "bot_challenge": ["are you a real person?"],
+    "human_handoff": ["i want to talk to a person"],
+    "topic_menu": ["what can you help me with"],
+    "out_of_scope": ["how much does ketamine cost", "does my insurance cover it"],
+}
+SPECIAL = {"clinical_decision": "utter_safety", "crisis": "utter_crisis"}
+
+CASES = [(intent, text) for intent, texts in REPRESENTATIVE.items() for text in texts]
+
+
+@pytest.mark.parametrize("intent,text", CASES, ids=[f"{i}:{t[:30]}" for i, t in CASES])
+def test_representative_question_gets_its_response(chat, rendered, intent, text):
+    replies = chat(text)
+    assert replies, "the bot must always reply"
+    expected = rendered[SPECIAL.get(intent, f"utter_{intent}")]
+    assert replies[0]["text"] == expected
+
+
+def test_every_intent_is_covered_here(domain):
+    assert set(domain["intents"]) == set(REPRESENTATIVE)
+
+
+def test_buttons_reach_the_patient(chat):
+    replies = chat("/topic_menu")
+    assert [b["payload"] for b in replies[0]["buttons"]][:2] == ["/topic_what_is_ketamine", "/topic_vs_antidepressants"]
+
+
+def test_crisis_wins_over_a_topic_question_in_the_same_message(chat, rendered):
+    replies = chat("what is nmda? honestly i just want to kill myself")
+    assert replies[0]["text"] == rendered["utter_crisis"]
+
+
+def test_follow_up_personal_question_after_a_topic_answer(chat, rendered):
+    sender = "follow-up-test"
+    assert chat("can ketamine help ptsd", sender)[0]["text"] == rendered["utter_topic_ptsd"]
+    assert chat("so should i do it?", sender)[0]["text"] == rendered["utter_safety"]
+    assert chat("what dose then?", sender)[0]["text"] == rendered["utter_safety"]

@@ -1,0 +1,115 @@
+"""The real bot over HTTP: `python -m bot run`, a Rasa server and (optionally) the action server."""
+import uuid
+import urllib.error
+import urllib.request
+
+import pytest
+import sqlalchemy as sa
+
+from bot.localserver import LocalBot
+
+pytestmark = pytest.mark.slow
+
+
+def new_id():
+    return uuid.uuid4().hex
+
+
+@pytest.fixture(scope="module")
+def bot(root, model_path, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("server")
+    with LocalBot(model_path, cwd=root, env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db"},
+                  log_path=tmp / "server.log") as running:
+        yield running
+
+
+@pytest.mark.parametrize("question,response", [
+    ("what does ketamine do to nmda receptors", "utter_topic_nmda_receptors"),
+    ("should i stop my lexapro before ketamine", "utter_safety"),
+    ("i want to kill myself", "utter_crisis"),
+    ("how much is one infusion", "utter_out_of_scope"),
+])
+def test_rest_channel_answers(bot, rendered, question, response):
+    replies = bot.send(new_id(), question)
+    assert replies[0]["text"] == rendered[response]
+
+
+def test_handoff_gets_the_static_answer_and_the_open_now_extra(bot, rendered):
+    replies = bot.send(new_id(), "can i talk to a real person please")
+    assert replies[0]["text"] == rendered["utter_human_handoff"]
+    assert len(replies) == 2 and replies[1]["text"].startswith("The clinic is")
+
+
+def listening_addresses(port):
+    found = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = open(table).read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            local, state = row.split()[1], row.split()[3]
+            addr, p = local.rsplit(":", 1)
+            if int(p, 16) == port and state == "0A":  # LISTEN
+                found.append(addr)
+    return found
+
+
+def test_server_listens_on_localhost_only(bot):
+    assert listening_addresses(bot.port) == ["0100007F"]  # 127.0.0.1
+
+
+@pytest.mark.parametrize("path", ["/conversations/someone/tracker", "/model", "/status"])
+def test_http_api_is_off_by_default(bot, path):
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(bot.url + path, timeout=10)
+    assert e.value.code == 404
+
+
+def test_answers_are_served_with_the_action_server_down(root, model_path, rendered, tmp_path):
+    with LocalBot(model_path, cwd=root, env={"BOT_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"},
+                  action_server=False, log_path=tmp_path / "server.log") as running:
+        for question, response in [("what is bdnf", "utter_topic_bdnf"),
+                                   ("is ketamine safe for me if i have high blood pressure", "utter_safety"),
+                                   ("i am going to overdose tonight", "utter_crisis")]:
+            assert running.send(new_id(), question)[0]["text"] == rendered[response]
+        replies = running.send(new_id(), "what is the clinic phone number")
+        assert replies[0]["text"] == rendered["utter_human_handoff"]
+
+
+def stored_events(db_path, sender):
+    engine = sa.create_engine(f"sqlite:///{db_path}", future=True)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"),
+                            {"s": sender}).scalars().all()
+    engine.dispose()
+    return rows
+
+
+def test_conversation_survives_a_restart_on_sqlite(root, model_path, rendered, tmp_path):
+    db = tmp_path / "conversations.db"
+    env = {"BOT_DATABASE_URL": f"sqlite:///{db}"}
+    sender = new_id()
+    first = LocalBot(model_path, cwd=root, env=env, action_server=False, log_path=tmp_path / "1.log").start()
+    first.send(sender, "hello")
+    first.send(sender, "what is glutamate")
+    assert first.stop() == 0, "SIGTERM must stop the bot cleanly"
+    assert all(not pid_alive(pid) for pid in first.pids())
+
+    with LocalBot(model_path, cwd=root, env=env, action_server=False, log_path=tmp_path / "2.log") as second:
+        assert second.send(sender, "and what is bdnf")[0]["text"] == rendered["utter_topic_bdnf"]
+
+    events = stored_events(db, sender)
+    assert events.count("user") == 3
+    # One session: after the restart the server continued the stored conversation
+    # instead of starting a new one.
+    assert events.count("session_started") == 1
+
+
+def pid_alive(pid):
+    try:
+        import os
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
