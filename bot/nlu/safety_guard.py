@@ -1,0 +1,59 @@
+"""Rasa NLU component: the rule-based safety net, run after the intent classifier.
+
+When a crisis or clinical-decision rule matches, it sets that intent with confidence 1.0 and
+records which rule fired (and what the classifier had said) under `safety_guard` in the
+parse data, so the stored conversation shows why. The rules live in a data file a clinician
+can review (content/safety_patterns.yml); they are read when the server starts.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+GUARD_KEY = "safety_guard"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyGuardComponent(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            "patterns": "content/safety_patterns.yml",
+            # Off only for measuring the classifier on its own (scripts/evaluate.py).
+            "enabled": True,
+        }
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        from bot.safety.guard import load_guard
+
+        self.enabled = bool(config.get("enabled", True))
+        self.guard = load_guard(Path(config["patterns"])) if self.enabled else None
+
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SafetyGuardComponent":
+        return cls({**cls.get_default_config(), **config})
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._guard(message)
+        return messages
+
+    def _guard(self, message: Message) -> None:
+        text: Optional[str] = message.get(TEXT)
+        if not self.guard or not text:
+            return
+        match = self.guard.check(text)
+        if match is None:
+            return
+        classifier = message.get(INTENT) or {}
+        message.set(GUARD_KEY, {"rule": match.rule, "intent": match.intent, "matched": match.matched_text,
+                                "classifier_intent": classifier.get("name")}, add_to_output=True)
+        message.set(INTENT, {"name": match.intent, "confidence": 1.0}, add_to_output=True)

@@ -1,0 +1,68 @@
+"""Matches a message against the safety rules: crisis first, then clinical decisions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from bot.safety.patterns import Rule, compile_pattern, parse_rules
+
+CRISIS = "crisis"
+CLINICAL = "clinical_decision"
+# A missed crisis is the worst outcome, so crisis rules win over clinical ones.
+PRIORITY = (CRISIS, CLINICAL)
+
+
+@dataclass(frozen=True)
+class GuardMatch:
+    intent: str
+    rule: str
+    matched_text: str
+
+
+class SafetyGuard:
+    def __init__(self, nlp, terms: Dict[str, List[str]], rules: Sequence[Rule]) -> None:
+        from spacy.matcher import Matcher
+
+        self.nlp = nlp
+        self.rules = {rule.id: rule for rule in rules}
+        unknown = {r.intent for r in rules} - set(PRIORITY)
+        if unknown:
+            from bot.safety.patterns import PatternError
+
+            raise PatternError(f"rules may only set {PRIORITY}, not {sorted(unknown)}")
+        self.matcher = Matcher(nlp.vocab)
+        self.exceptions = Matcher(nlp.vocab)
+        for rule in rules:
+            self.matcher.add(rule.id, [v for p in rule.patterns for v in compile_pattern(p, terms, self._lemmas)])
+            if rule.unless:
+                self.exceptions.add(rule.id, [v for p in rule.unless for v in compile_pattern(p, terms, self._lemmas)])
+
+    def _lemmas(self, word: str) -> List[str]:
+        return [t.lemma_ for t in self.nlp(word)]
+
+    def check(self, text: str) -> Optional[GuardMatch]:
+        """The highest-priority rule that matches `text`, or None."""
+        if not text or not text.strip():
+            return None
+        doc = self.nlp(text.lower())
+        cancelled = {self.nlp.vocab.strings[match_id] for match_id, _, _ in self.exceptions(doc)}
+        found = []
+        for match_id, start, end in self.matcher(doc):
+            rule = self.rules[self.nlp.vocab.strings[match_id]]
+            if rule.id in cancelled:
+                continue
+            found.append((PRIORITY.index(rule.intent), start, rule.id, doc[start:end].text))
+        if not found:
+            return None
+        _, _, rule_id, span = min(found)
+        return GuardMatch(intent=self.rules[rule_id].intent, rule=rule_id, matched_text=span)
+
+
+def load_guard(path: Path, nlp=None) -> SafetyGuard:
+    import yaml
+
+    from bot.spacy_pipeline import make_pipeline
+
+    terms, rules = parse_rules(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
+    return SafetyGuard(nlp or make_pipeline(), terms, rules)

@@ -1,0 +1,130 @@
+"""The pattern language of content/safety_patterns.yml, compiled to spaCy Matcher patterns.
+
+A pattern is a sequence of words separated by spaces. Each word may be:
+
+    die              a base form matches every form of the word ("dies", "died", "dying")
+    fasting          any other form matches only as written (not "fast")
+    =numb            exactly this word (the lemma of "number" is also "numb")
+    kill|end|take    any one of these words
+    @medication      any word of the term list `medication` in the same file
+    @medication|drug a word of that list, or "drug"
+    want?            optional: the word may be missing
+    #number          any number ("30", "200", "ten")
+    *                a gap of up to three words of any kind
+
+Matching is on lower-cased lemmas, so capitals, plurals and tenses do not matter; common
+misspellings are written out as alternatives ("suicide|suicidal|suicidel|sucide").
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Mapping, Sequence
+
+GAP_WIDTH = 3  # "*" spans at most this many words: near enough to belong to one thought
+_ALTERNATIVE = r"(?:@[a-z_]+|=?[^\s|?*@=]+)"
+_WORD = re.compile(rf"^({_ALTERNATIVE}(?:\|{_ALTERNATIVE})*)(\?)?$")
+
+Lemmatize = Callable[[str], List[str]]
+
+
+class PatternError(ValueError):
+    """A pattern or rule in the safety pattern file cannot be used."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    intent: str
+    description: str
+    patterns: Sequence[str]
+    examples: Sequence[str] = field(default_factory=tuple)
+    # Patterns that cancel this rule for the message: e.g. "optimal dosages" in a question about
+    # research is the article's own topic, not a dosing decision.
+    unless: Sequence[str] = field(default_factory=tuple)
+
+
+def compile_pattern(pattern: str, terms: Mapping[str, Sequence[str]], lemmatize: Lemmatize) -> List[List[dict]]:
+    """One pattern string -> spaCy Matcher token-spec lists (several when a word mixes base
+    forms, matched by lemma, with exact forms, matched as written)."""
+    variants: List[List[dict]] = [[]]
+    words = pattern.split()
+    if not words or all(w == "*" for w in words):
+        raise PatternError(f"pattern {pattern!r} matches nothing in particular")
+    for word in words:
+        if word == "*":
+            options = [[{"OP": "?"}] * GAP_WIDTH]
+        elif word in ("#number", "#number?"):
+            options = [[{"LIKE_NUM": True, **({"OP": "?"} if word.endswith("?") else {})}]]
+        else:
+            options = [[spec] for spec in _word_specs(word, pattern, terms, lemmatize)]
+        variants = [v + o for v in variants for o in options]
+        if len(variants) > MAX_VARIANTS:
+            raise PatternError(f"pattern {pattern!r} mixes too many exact and base forms; split it")
+    return variants
+
+
+MAX_VARIANTS = 64
+
+
+def _word_specs(word: str, pattern: str, terms: Mapping[str, Sequence[str]], lemmatize: Lemmatize) -> List[dict]:
+    m = _WORD.match(word)
+    if not m:
+        raise PatternError(f"cannot read {word!r} in pattern {pattern!r}")
+    body, optional = m.group(1), m.group(2)
+    alternatives: List[str] = []
+    for alt in body.split("|"):
+        if alt.startswith("@"):
+            if alt[1:] not in terms:
+                raise PatternError(f"unknown term list {alt} in pattern {pattern!r}")
+            alternatives += terms[alt[1:]]
+        else:
+            alternatives.append(alt)
+    base, exact = set(), set()
+    for alt in alternatives:
+        word_only = alt.lower().lstrip("=")
+        forms = lemmatize(word_only)
+        if len(forms) != 1:
+            raise PatternError(f"{alt!r} in pattern {pattern!r} is not one word; write the words separately")
+        # A base form ("die") matches all its forms by lemma. Any other form ("fasting",
+        # "liver") matches only as written: lemmas would also match "fast" and "live".
+        if alt.startswith("=") or forms[0] != word_only:
+            exact.add(word_only)
+        else:
+            base.add(word_only)
+    specs = []
+    if base:
+        specs.append({"LEMMA": {"IN": sorted(base)}})
+    if exact:
+        specs.append({"LOWER": {"IN": sorted(exact)}})
+    if optional:
+        specs = [{**spec, "OP": "?"} for spec in specs]
+    return specs
+
+
+def parse_rules(data: Mapping) -> tuple:
+    """The raw YAML mapping -> (terms, rules), checking the structure."""
+    if not isinstance(data, Mapping) or "rules" not in data:
+        raise PatternError("the pattern file needs a `rules:` list")
+    terms: Dict[str, List[str]] = {}
+    for name, words in (data.get("terms") or {}).items():
+        if not re.fullmatch(r"[a-z_]+", str(name)) or not isinstance(words, list) or not words:
+            raise PatternError(f"term list {name!r} must be a non-empty list with a lower-case name")
+        # YAML reads a bare on/off/yes/no as true/false: such words must be quoted.
+        not_words = [w for w in words if not isinstance(w, str)]
+        if not_words:
+            raise PatternError(f"term list {name!r} has entries that are not words (quote them): {not_words}")
+        terms[str(name)] = [w.lower() for w in words]
+    rules: List[Rule] = []
+    for raw in data["rules"]:
+        missing = [k for k in ("id", "intent", "description", "patterns") if not raw.get(k)]
+        if missing:
+            raise PatternError(f"rule {raw.get('id', '?')!r} is missing {', '.join(missing)}")
+        rules.append(Rule(id=str(raw["id"]), intent=str(raw["intent"]), description=str(raw["description"]),
+                          patterns=tuple(str(p) for p in raw["patterns"]),
+                          examples=tuple(str(e) for e in raw.get("examples") or ()),
+                          unless=tuple(str(u) for u in raw.get("unless") or ())))
+    ids = [r.id for r in rules]
+    if len(ids) != len(set(ids)):
+        raise PatternError(f"duplicate rule ids: {sorted({i for i in ids if ids.count(i) > 1})}")
+    return terms, rules
