@@ -1,17 +1,20 @@
 """Measures the bot on the held-out evaluation sets, through its REST channel.
 
 Each message is sent as a fresh conversation, the way a patient opens the widget and asks one
-question. Uses the bot at --url if one is running there, otherwise starts one for the run.
-Prints numbers; it does not fail on a missed target (use the tests for behaviour).
+question. The figures for "both nets" are what patients saw. The bot started here stores its
+conversations in a temporary database; the parse data stored there tells what the classifier
+alone and the rule guard alone would have answered, reported side by side. With --url (a bot
+already running elsewhere) only what patients saw is reported.
 
     make eval                              # eval/dev.yml and eval/safety.yml
-    python scripts/evaluate.py --set eval/dev.yml --url http://127.0.0.1:5005
+    python scripts/evaluate.py --set eval/dev.yml --no-misses
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-import urllib.request
+import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,22 +25,29 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.clinic import load_clinic, response_variables  # noqa: E402
-from bot.evaluation import Result, format_report, identify_response, load_cases, render_responses, score  # noqa: E402
+from bot.evaluation import (Result, configuration_responses, format_comparison, format_report,  # noqa: E402
+                            identify_response, load_cases, render_responses, score)
 from bot.localserver import LocalBot, send_message  # noqa: E402
 
 
-def reachable(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/", timeout=2):
-            return True
-    except OSError:
-        return False
+def stored_parse_data(db_path: Path) -> dict:
+    """sender id -> parse data of its first user message, read from the tracker store."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{db_path}", future=True)
+    parses = {}
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id"))
+        for sender, data in rows:
+            parses.setdefault(sender, json.loads(data).get("parse_data") or {})
+    engine.dispose()
+    return parses
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", action="append", dest="sets", help="evaluation file(s) (default: eval/dev.yml, eval/safety.yml)")
-    ap.add_argument("--url", default=None, help="a running bot; default: start one for this run")
+    ap.add_argument("--url", default=None, help="measure a bot already running there")
     ap.add_argument("--model", default="models/clinic-bot.tar.gz")
     ap.add_argument("--workers", type=int, default=4)
     ap.add_argument("--no-misses", action="store_true", help="print the figures only")
@@ -47,14 +57,14 @@ def main() -> int:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
     rendered = render_responses(domain["responses"], response_variables(load_clinic(ROOT / "clinic.yml")))
 
+    tmp = Path(tempfile.mkdtemp(prefix="eval-"))
+    db = tmp / "eval.db"
     bot = None
     url = args.url
-    if not url or not reachable(url):
-        if args.url:
-            print(f"no bot answers at {args.url}", file=sys.stderr)
-            return 1
+    if not url:
         print("Starting the bot for this run...", file=sys.stderr)
-        bot = LocalBot(args.model, cwd=ROOT, action_server=False, log_path=ROOT / "var" / "eval-server.log").start()
+        bot = LocalBot(args.model, cwd=ROOT, env={"BOT_DATABASE_URL": f"sqlite:///{db}"},
+                       action_server=False, log_path=tmp / "server.log").start()
         url = bot.url
     try:
         for path in sets:
@@ -62,12 +72,23 @@ def main() -> int:
 
             def ask(case):
                 text, label = case
-                replies = send_message(url, f"eval-{uuid.uuid4().hex}", text)
-                return Result(text, label, identify_response(replies, rendered))
+                sender = f"eval-{uuid.uuid4().hex}"
+                return sender, Result(text, label, identify_response(send_message(url, sender, text), rendered))
 
             with ThreadPoolExecutor(max_workers=args.workers) as pool:
-                results = list(pool.map(ask, cases))
-            print(format_report(str(path), score(results), show_misses=not args.no_misses))
+                sent = list(pool.map(ask, cases))
+            both = [result for _, result in sent]
+            reports = {}
+            if bot:
+                parses = stored_parse_data(db)
+                alone = {s: configuration_responses(parses.get(s, {})) for s, _ in sent}
+                reports["classifier alone"] = score(Result(r.text, r.label, alone[s]["classifier"]) for s, r in sent)
+                reports["rule guard alone"] = score(Result(r.text, r.label, alone[s]["guard"]) for s, r in sent)
+            reports["both (what patients saw)"] = score(both)
+            print(f"== {path}: {len(cases)} messages, one fresh conversation each\n")
+            print(format_comparison(reports))
+            print()
+            print(format_report(f"{path}, both nets", reports["both (what patients saw)"], show_misses=not args.no_misses))
             print()
     finally:
         if bot:

@@ -24,17 +24,12 @@ GUARD_KEY = "safety_guard"
 class SafetyGuardComponent(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        return {
-            "patterns": "content/safety_patterns.yml",
-            # Off only for measuring the classifier on its own (scripts/evaluate.py).
-            "enabled": True,
-        }
+        return {"patterns": "content/safety_patterns.yml"}
 
     def __init__(self, config: Dict[str, Any]) -> None:
         from bot.safety.guard import load_guard
 
-        self.enabled = bool(config.get("enabled", True))
-        self.guard = load_guard(Path(config["patterns"])) if self.enabled else None
+        self.guard = load_guard(Path(config["patterns"]))
 
     @classmethod
     def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
@@ -48,7 +43,7 @@ class SafetyGuardComponent(GraphComponent):
 
     def _guard(self, message: Message) -> None:
         text: Optional[str] = message.get(TEXT)
-        if not self.guard or not text:
+        if not text:
             return
         match = self.guard.check(text)
         if match is None:
