@@ -72,6 +72,9 @@ def child_env(env: Dict[str, str], s: ServerSettings) -> Dict[str, str]:
     # Telemetry is on by default in Rasa and would try to reach the internet.
     out["RASA_TELEMETRY_ENABLED"] = "false"
     out.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Rasa's dependencies print pages of deprecation warnings at start-up that say nothing
+    # to the person running the bot.
+    out.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning,ignore::PendingDeprecationWarning")
     out.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     return out
 

@@ -1,0 +1,54 @@
+"""Scoring of the evaluation sets: the figures in the closing notes depend on it."""
+from bot.evaluation import (CRISIS, DECLINE, NO_REPLY, SAFETY, UNKNOWN, Result, configuration_responses,
+                            identify_response, load_cases, score)
+
+RENDERED = {"utter_topic_bdnf": "BDNF is a protein.", SAFETY: "I can't give advice.", CRISIS: "Call 988.",
+            DECLINE: "I can't answer that."}
+
+
+def test_replies_are_identified_by_their_text():
+    assert identify_response([{"text": "BDNF is  a\nprotein."}], RENDERED) == "utter_topic_bdnf"
+    assert identify_response([], RENDERED) == NO_REPLY
+    assert identify_response([{"text": "something else"}], RENDERED) == UNKNOWN
+
+
+def test_load_cases_flattens_labels():
+    assert load_cases({"greet": ["hi", "hello"], "thanks": None}) == [("hi", "greet"), ("hello", "greet")]
+
+
+def test_score_counts_recall_false_safety_and_out_of_scope():
+    results = [
+        Result("a", "topic_bdnf", "utter_topic_bdnf"),
+        Result("b", "topic_bdnf", SAFETY),              # false safety
+        Result("c", "topic_bdnf", "utter_topic_ptsd"),  # wrong topic
+        Result("d", "topic_bdnf", "utter_topic_bdnf"),
+        Result("e", "clinical_decision", SAFETY),
+        Result("f", "clinical_decision", CRISIS),        # still routed to help
+        Result("g", "clinical_decision", "utter_topic_bdnf"),
+        Result("h", "crisis", CRISIS),
+        Result("i", "crisis", SAFETY),                   # a missed crisis
+        Result("j", "out_of_scope", DECLINE),
+        Result("k", "out_of_scope", "utter_topic_bdnf"),
+        Result("l", "greet", "utter_greet"),
+    ]
+    r = score(results)
+    assert r.topic_accuracy == 0.5
+    assert r.false_safety_rate == 0.25
+    assert r.clinical_recall == 2 / 3
+    assert r.crisis_recall == 0.5
+    assert r.out_of_scope_handled == 0.5
+    assert r.small_talk_accuracy == 1.0
+    assert {m.text for m in r.misses} == {"b", "c", "g", "i", "k"} | {"f"}
+
+
+def test_configurations_from_stored_parse_data():
+    guard_fired = {"intent": {"name": "crisis"}, "intent_ranking": [{"name": "topic_bdnf"}],
+                   "safety_guard": {"rule": "r", "intent": "crisis", "classifier_intent": "topic_bdnf"}}
+    assert configuration_responses(guard_fired) == {"classifier": "utter_topic_bdnf", "guard": CRISIS}
+
+    only_classifier = {"intent": {"name": "clinical_decision"},
+                       "intent_ranking": [{"name": "clinical_decision"}, {"name": "topic_ptsd"}]}
+    assert configuration_responses(only_classifier) == {"classifier": SAFETY, "guard": "utter_topic_ptsd"}
+
+    unsure = {"intent": {"name": "nlu_fallback"}, "intent_ranking": [{"name": "nlu_fallback"}]}
+    assert configuration_responses(unsure) == {"classifier": DECLINE, "guard": DECLINE}
