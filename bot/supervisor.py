@@ -98,6 +98,7 @@ def run(settings: ServerSettings, cwd: Path, action_server: bool = True) -> int:
     env = child_env(dict(os.environ), settings)
     python = sys.executable
     procs: List[subprocess.Popen] = []
+    names: Dict[int, str] = {}
     stopping = False
 
     def stop(*_: object) -> None:
@@ -108,16 +109,24 @@ def run(settings: ServerSettings, cwd: Path, action_server: bool = True) -> int:
     signal.signal(signal.SIGINT, stop)
     try:
         if action_server:
-            procs.append(subprocess.Popen(actions_command(python, settings), cwd=cwd, env=env))
+            actions = subprocess.Popen(actions_command(python, settings), cwd=cwd, env=env)
+            procs.append(actions)
+            names[actions.pid] = "the action server"
         rasa = subprocess.Popen(rasa_command(python, settings), cwd=cwd, env=env)
         procs.append(rasa)
+        names[rasa.pid] = "the Rasa server"
         base = f"http://{settings.host}:{settings.port}"
         if wait_until_up(base + "/", rasa, timeout=300):
-            print(f"\n  The bot is running.\n  Chat page:    {base}/\n"
-                  f"  REST channel: POST {base}/webhooks/rest/webhook  {{\"sender\": \"id\", \"message\": \"hi\"}}\n"
-                  f"  Stop with Ctrl-C.\n", flush=True)
+            print(f"\n  The bot is running on {base}\n"
+                  f"  REST:      POST {base}/webhooks/rest/webhook  {{\"sender\": \"<random id>\", \"message\": \"hi\"}}\n"
+                  f"  socket.io: {base}/socket.io (rasa-webchat compatible)\n"
+                  f"  Chat in a terminal with `make shell`. Stop with Ctrl-C.\n", flush=True)
         while not stopping and all(p.poll() is None for p in procs):
             time.sleep(0.3)
+        for p in procs:
+            if not stopping and p.poll() is not None:
+                print(f"error: {names[p.pid]} stopped with exit code {p.returncode}; "
+                      "see the messages above. Stopping the bot.", file=sys.stderr, flush=True)
     finally:
         for p in procs:
             if p.poll() is None:
