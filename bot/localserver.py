@@ -34,7 +34,8 @@ def free_port() -> int:
 
 class LocalBot:
     def __init__(self, model: str, cwd: Path, env: Optional[Dict[str, str]] = None,
-                 action_server: bool = True, log_path: Optional[Path] = None) -> None:
+                 action_server: bool = True, log_path: Optional[Path] = None,
+                 command_prefix: Optional[List[str]] = None) -> None:
         self.port = free_port()
         self.actions_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -43,11 +44,13 @@ class LocalBot:
                     "ACTIONS_PORT": str(self.actions_port)}
         self.action_server = action_server
         self.log_path = log_path
+        # e.g. ["strace", "-f", ...]: the bot then runs as a child of that command.
+        self.command_prefix = command_prefix or []
         self.proc: Optional[subprocess.Popen] = None
         self.started_at = self.up_at = 0.0
 
     def start(self, timeout: float = 300) -> "LocalBot":
-        cmd = [sys.executable, "-m", "bot", "run", "--model", self.model]
+        cmd = [*self.command_prefix, sys.executable, "-m", "bot", "run", "--model", self.model]
         if not self.action_server:
             cmd.append("--no-action-server")
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
@@ -80,7 +83,9 @@ class LocalBot:
 
     def stop(self, timeout: float = 30) -> int:
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            # Under a command prefix, signal the bot itself, not the wrapper.
+            target = self.pids()[1] if self.command_prefix and len(self.pids()) > 1 else self.proc.pid
+            os.kill(target, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
