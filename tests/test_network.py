@@ -26,7 +26,7 @@ def test_no_connection_leaves_the_machine(root, model_path, rendered, tmp_path):
                   log_path=tmp_path / "server.log", command_prefix=prefix) as bot:
         sender = uuid.uuid4().hex
         assert bot.send(sender, "what is ketamine")[0]["text"] == rendered["utter_topic_what_is_ketamine"]
-        handoff = bot.send(sender, "i want to talk to someone at the clinic")
+        handoff = bot.send(sender, "what is the clinic phone number")
         assert len(handoff) == 2, "the action server must have been reached (through loopback)"
         assert bot.send(sender, "i want to die")[0]["text"] == rendered["utter_crisis"]
     text = trace.read_text()
