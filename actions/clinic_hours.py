@@ -5,7 +5,7 @@ down the patient still gets the clinic's phone number and hours, just not this l
 """
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import Dict, Mapping, Optional, Tuple
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -195,6 +195,3 @@ def render_responses(domain_responses: Mapping[str, list], variables: Mapping[st
     return {name: interpolate_text(variations[0].get("text", ""), dict(variables))
             for name, variations in domain_responses.items() if variations}
 
-
-def first_text(replies: Sequence[dict]) -> Optional[str]:
-    return replies[0].get("text") if replies else None

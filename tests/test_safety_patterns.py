@@ -1,5 +1,4 @@
 """The safety guard's rules (content/safety_patterns.yml) and its pattern language."""
-import re
 
 import pytest
 import yaml
