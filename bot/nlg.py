@@ -16,6 +16,22 @@ from bot.clinic import load_clinic, response_variables
 
 DEFAULT_CLINIC_FILE = "clinic.yml"
 
+# Every article answer (a response whose metadata names its sections) ends with these two
+# buttons. A tap sends the payload as the patient's next message, so the feedback is stored
+# in the conversation like any message: no custom action, and it works with the action
+# server down. The staff report counts them per topic.
+FEEDBACK_BUTTONS = (
+    {"title": "Helpful", "payload": "/feedback_helpful"},
+    {"title": "Not helpful", "payload": "/feedback_not_helpful"},
+)
+
+
+def with_feedback_buttons(response: Dict[str, Any]) -> Dict[str, Any]:
+    """The response with the feedback buttons added if it is an article answer."""
+    if not (response.get("metadata") or {}).get("sections"):
+        return response
+    return {**response, "buttons": [*response.get("buttons", []), *map(dict, FEEDBACK_BUTTONS)]}
+
 
 class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
@@ -26,6 +42,10 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         # Read once at start-up: a broken clinic.yml stops the server with a clear message
         # instead of sending patients half-filled answers.
         self.clinic_variables = response_variables(load_clinic(clinic_file))
+
+    def _fill_response(self, response: Dict[str, Any], filled_slots: Optional[Dict[str, Any]] = None,
+                       **kwargs: Any) -> Dict[str, Any]:
+        return with_feedback_buttons(super()._fill_response(response, filled_slots, **kwargs))
 
     def _response_variables(self, filled_slots: Dict[str, Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
         return {**self.clinic_variables, **(filled_slots or {}), **kwargs}

@@ -36,6 +36,8 @@ REPRESENTATIVE = {
     "human_handoff": ["i want to talk to a person"],
     "topic_menu": ["what can you help me with"],
     "out_of_scope": ["how much does ketamine cost", "does my insurance cover it"],
+    "feedback_helpful": ["/feedback_helpful", "that answer was helpful"],
+    "feedback_not_helpful": ["/feedback_not_helpful", "that didn't answer my question"],
 }
 SPECIAL = {"clinical_decision": "utter_safety", "crisis": "utter_crisis"}
 
@@ -57,6 +59,20 @@ def test_every_intent_is_covered_here(domain):
 def test_buttons_reach_the_patient(chat):
     replies = chat("/topic_menu")
     assert [b["payload"] for b in replies[0]["buttons"]][:2] == ["/topic_what_is_ketamine", "/topic_vs_antidepressants"]
+
+
+def test_article_answers_offer_helpful_and_not_helpful(chat):
+    answer = chat("what is bdnf")[0]
+    assert [b["payload"] for b in answer["buttons"]][-2:] == ["/feedback_helpful", "/feedback_not_helpful"]
+    navigation = chat("how does ketamine work in the brain")[0]["buttons"]
+    assert navigation[0]["payload"] == "/topic_nmda_receptors", "topic links stay first"
+    assert navigation[-1]["payload"] == "/feedback_not_helpful"
+
+
+@pytest.mark.parametrize("text", ["hello", "should i get ketamine", "i want to kill myself", "/topic_menu"])
+def test_only_article_answers_ask_for_feedback(chat, text):
+    payloads = [b["payload"] for r in chat(text) for b in r.get("buttons", [])]
+    assert not any(p.startswith("/feedback") for p in payloads)
 
 
 def test_crisis_wins_over_a_topic_question_in_the_same_message(chat, rendered):
