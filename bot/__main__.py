@@ -17,6 +17,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     p = sub.add_parser("run", help="run the Rasa server and the action server (Ctrl-C stops both)")
     p.add_argument("--model", default="models", help="model file or folder (default: models/)")
+    p.add_argument("--credentials", default="credentials.yml",
+                   help="input channels and their limits (default: credentials.yml)")
     p.add_argument("--no-action-server", action="store_true",
                    help="do not start the action server (answers and safety responses still work)")
 
@@ -46,7 +48,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.command == "run":
         from bot.supervisor import ServerSettings, run
 
-        settings = ServerSettings.from_env(dict(os.environ), model=args.model)
+        settings = ServerSettings.from_env(dict(os.environ), model=args.model,
+                                           credentials=args.credentials)
         return run(settings, cwd=Path.cwd(), action_server=not args.no_action_server)
 
     return 2

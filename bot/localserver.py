@@ -35,7 +35,7 @@ def free_port() -> int:
 class LocalBot:
     def __init__(self, model: str, cwd: Path, env: Optional[Dict[str, str]] = None,
                  action_server: bool = True, log_path: Optional[Path] = None,
-                 command_prefix: Optional[List[str]] = None) -> None:
+                 command_prefix: Optional[List[str]] = None, credentials: Optional[str] = None) -> None:
         self.port = free_port()
         self.actions_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -46,6 +46,7 @@ class LocalBot:
         self.log_path = log_path
         # e.g. ["strace", "-f", ...]: the bot then runs as a child of that command.
         self.command_prefix = command_prefix or []
+        self.credentials = credentials
         self.proc: Optional[subprocess.Popen] = None
         self.started_at = self.up_at = 0.0
 
@@ -53,6 +54,8 @@ class LocalBot:
         cmd = [*self.command_prefix, sys.executable, "-m", "bot", "run", "--model", self.model]
         if not self.action_server:
             cmd.append("--no-action-server")
+        if self.credentials:
+            cmd += ["--credentials", self.credentials]
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT)

@@ -26,12 +26,14 @@ class ServerSettings:
     port: int = DEFAULT_PORT
     actions_port: int = DEFAULT_ACTIONS_PORT
     model: str = "models"
+    credentials: str = "credentials.yml"
     jwt_secret: Optional[str] = None
     cors_origins: tuple = ()
     log_level_debug: bool = False
 
     @classmethod
-    def from_env(cls, env: Dict[str, str], model: str = "models") -> "ServerSettings":
+    def from_env(cls, env: Dict[str, str], model: str = "models",
+                 credentials: str = "credentials.yml") -> "ServerSettings":
         def port(name: str, default: int) -> int:
             raw = env.get(name, "").strip() or str(default)
             if not raw.isdigit() or not 0 < int(raw) < 65536:
@@ -44,6 +46,7 @@ class ServerSettings:
             port=port("BOT_PORT", DEFAULT_PORT),
             actions_port=port("ACTIONS_PORT", DEFAULT_ACTIONS_PORT),
             model=model,
+            credentials=credentials,
             jwt_secret=env.get("BOT_JWT_SECRET") or None,
             cors_origins=origins,
         )
@@ -52,7 +55,7 @@ class ServerSettings:
 def rasa_command(python: str, s: ServerSettings) -> List[str]:
     """The `rasa run` command line for these settings."""
     cmd = [python, "-m", "rasa", "run", "--model", s.model, "--interface", s.host, "--port", str(s.port),
-           "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
+           "--endpoints", "endpoints.yml", "--credentials", s.credentials]
     for origin in s.cors_origins:
         cmd += ["--cors", origin]
     # The HTTP API exposes every conversation and accepts model uploads: it stays off unless
@@ -118,6 +121,9 @@ def run(settings: ServerSettings, cwd: Path, action_server: bool = True) -> int:
         base = f"http://{settings.host}:{settings.port}"
         if wait_until_up(base + "/", rasa, timeout=300):
             print(f"\n  The bot is running on {base}\n"
+                  f"  Demo page with the chat widget: {base}/\n"
+                  f"  Widget for the clinic's site:   <script src=\"{base}/widget/widget.js\" defer></script>\n"
+                  f"  Health:    GET {base}/health\n"
                   f"  REST:      POST {base}/webhooks/rest/webhook  {{\"sender\": \"<random id>\", \"message\": \"hi\"}}\n"
                   f"  socket.io: {base}/socket.io (rasa-webchat compatible)\n"
                   f"  Chat in a terminal with `make shell`. Stop with Ctrl-C.\n", flush=True)

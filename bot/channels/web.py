@@ -1,0 +1,218 @@
+"""The clinic's web channel: the widget's endpoint, its files, the demo page and /health.
+
+A thin Sanic adapter around bot.web (request checks, origins, rate limits, assets). It sits
+beside Rasa's REST and socket.io channels (credentials.yml) and differs from REST in what a
+public web page needs: bad input gets a 4xx with a message for the patient (never a 500 or a
+stack trace), only the clinic's pages may call it, each conversation and each address is
+rate-limited, and the patient's words are never logged.
+
+    POST /webhooks/clinic/webhook   {"sender": "<random id>", "message": "<text>"}
+    GET  /widget/widget.js, /widget/widget.css      the widget
+    GET  /                                           demo clinic page with the widget
+    GET  /health                                     model and conversation store status
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from sanic_cors.core import SANIC_CORS_EVALUATED
+
+from bot.web import assets
+from bot.web.origins import cors_headers, origin_allowed, parse_origins
+from bot.web.rate_limit import SlidingWindowLimiter
+from bot.web.validation import (DEFAULT_MAX_MESSAGE_CHARS, ChatRequest, RequestError, max_body_bytes,
+                                parse_chat_request, too_large)
+
+logger = logging.getLogger(__name__)
+
+ORIGINS_ENV = "BOT_CORS_ORIGINS"
+WEBHOOK_PATH = "/webhooks/clinic/webhook"
+
+RATE_LIMITED = ("You're sending messages faster than I can answer. "
+                "Please wait a moment and try again.")
+UNAVAILABLE = ("Sorry, the assistant can't answer right now. Please try again in a moment. "
+               "In an emergency, call your local emergency number.")
+
+
+class _SiteBlueprint(Blueprint):
+    """A blueprint that also serves the demo page at "/".
+
+    Rasa registers "/" itself (a text with its version) and Sanic cannot replace a route, so
+    the page is answered by a request middleware, which runs before the matched handler.
+    """
+
+    def register(self, app: Any, options: Dict[str, Any]) -> None:
+        super().register(app, options)
+        before_routing = getattr(self.ctx, "before_routing", None)
+        if before_routing is not None:
+            app.register_middleware(before_routing, "request")
+
+
+def _cors_handled(request: Request) -> None:
+    """Tell Rasa's CORS extension that this response's CORS headers are already set.
+
+    Without it the extension adds a second Access-Control-Allow-Origin header, and browsers
+    reject a response that has two. (Preflight OPTIONS requests are answered by that
+    extension before any route runs; `bot run` gives it the same origins, BOT_CORS_ORIGINS.)
+    """
+    setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
+
+
+class ClinicWebInput(InputChannel):
+    @classmethod
+    def name(cls) -> Text:
+        return "clinic"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ClinicWebInput":
+        c = credentials or {}
+        return cls(
+            max_message_chars=int(c.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
+            per_conversation=int(c.get("messages_per_minute_per_conversation", 20)),
+            per_address=int(c.get("messages_per_minute_per_address", 120)),
+            response_timeout=float(c.get("response_timeout_seconds", 30)),
+            demo_page=bool(c.get("demo_page", True)),
+            clinic_file=str(c.get("clinic_file", "clinic.yml")),
+            allowed_origins=parse_origins(os.environ.get(ORIGINS_ENV, "")),
+        )
+
+    def __init__(self, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, per_conversation: int = 20,
+                 per_address: int = 120, response_timeout: float = 30, demo_page: bool = True,
+                 clinic_file: str = "clinic.yml", allowed_origins: tuple = ()) -> None:
+        self.max_message_chars = max_message_chars
+        self.per_conversation = SlidingWindowLimiter(per_conversation)
+        self.per_address = SlidingWindowLimiter(per_address)
+        self.response_timeout = response_timeout
+        self.demo_page = demo_page
+        self.clinic_file = clinic_file
+        self.allowed_origins = allowed_origins
+        self._demo_texts: Optional[tuple] = None
+
+    def url_prefix(self) -> Text:
+        # Absolute: the widget files, the demo page and /health live at the site's root.
+        return "/"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        bp = _SiteBlueprint("clinic_web", __name__)
+        bp.ctx.before_routing = self._before_routing
+
+        @bp.route(WEBHOOK_PATH, methods=["POST"], stream=True)
+        async def receive(request: Request) -> HTTPResponse:
+            _cors_handled(request)
+            origin = request.headers.get("origin")
+            if not origin_allowed(origin, self.allowed_origins, request.host):
+                return _error(RequestError(403, "origin_not_allowed",
+                                           "This website is not allowed to use the assistant."), None)
+            cors = cors_headers(origin) if origin else {}
+            body = await _read_body(request, max_body_bytes(self.max_message_chars))
+            parsed = parse_chat_request(body, self.max_message_chars) if body is not None \
+                else too_large(self.max_message_chars)
+            if isinstance(parsed, RequestError):
+                logger.info("clinic.request.rejected error=%s", parsed.error)
+                return _error(parsed, cors)
+            wait = (self.per_address.retry_after(_client_address(request))
+                    or self.per_conversation.retry_after(parsed.conversation_id))
+            if wait:
+                logger.info("clinic.request.rate_limited conversation=%s", parsed.conversation_id)
+                return _error(RequestError(429, "rate_limited", RATE_LIMITED), {**cors, "Retry-After": str(wait)})
+            return await self._answer(parsed, on_new_message, cors)
+
+        @bp.route("/widget/<name:str>", methods=["GET"])
+        async def widget_file(request: Request, name: str) -> HTTPResponse:
+            asset = assets.widget_file(name)
+            if asset is None:
+                return response.json({"error": "not_found", "message": "No such file."}, status=404)
+            return _asset_response(request, asset)
+
+        @bp.route("/health", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            agent = getattr(request.app.ctx, "agent", None)
+            model_loaded = bool(agent and agent.is_ready())
+            store = getattr(agent, "tracker_store", None)
+            store = getattr(store, "_tracker_store", store)  # Rasa wraps custom stores
+            store_health = store.health() if hasattr(store, "health") else {"status": "ok"}
+            ok = model_loaded and store_health.get("status") == "ok"
+            # A degraded store still answers patients, so a load balancer must keep sending
+            # traffic (200); only a bot without a model cannot answer (503).
+            return response.json({"status": "ok" if ok else "degraded",
+                                  "model": "loaded" if model_loaded else "loading",
+                                  "conversation_store": store_health},
+                                 status=200 if model_loaded else 503,
+                                 headers={"Cache-Control": "no-store"})
+
+        return bp
+
+    async def _answer(self, chat: ChatRequest, on_new_message: Callable[[UserMessage], Awaitable[Any]],
+                      cors: Dict[str, str]) -> HTTPResponse:
+        collector = CollectingOutputChannel()
+        message = UserMessage(chat.text, collector, chat.conversation_id, input_channel=self.name())
+        try:
+            await asyncio.wait_for(on_new_message(message), timeout=self.response_timeout)
+        except asyncio.TimeoutError:
+            logger.error("clinic.message.timeout conversation=%s", chat.conversation_id)
+            return _error(RequestError(504, "timeout", UNAVAILABLE), cors)
+        except Exception as e:  # never a stack trace or a 500 to the patient; never their words in the log
+            logger.error("clinic.message.failed conversation=%s error=%s", chat.conversation_id, type(e).__name__)
+            return _error(RequestError(503, "unavailable", UNAVAILABLE), cors)
+        return response.json(collector.messages, headers={**cors, "Cache-Control": "no-store"})
+
+    async def _before_routing(self, request: Request) -> Optional[HTTPResponse]:
+        if request.path == "/" and request.method in ("GET", "HEAD") and self.demo_page:
+            return self._root_page(request)
+        return None
+
+    def _root_page(self, request: Request) -> HTTPResponse:
+        if self._demo_texts is None:
+            self._demo_texts = _demo_page_texts(self.clinic_file)
+        page = assets.demo_page(*self._demo_texts)
+        return _asset_response(request, page, {"Content-Security-Policy": assets.DEMO_PAGE_CSP,
+                                               "Referrer-Policy": "no-referrer"})
+
+
+def _demo_page_texts(clinic_file: str) -> tuple:
+    from bot.clinic import load_clinic, response_variables
+
+    variables = response_variables(load_clinic(Path(clinic_file)))
+    return variables["clinic_name"], f"{assets.DEFAULT_NOTICE} {variables['emergency_short']}"
+
+
+async def _read_body(request: Request, limit: int) -> Optional[bytes]:
+    """The request body, or None as soon as it is larger than `limit` (the rest is not read)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    while True:
+        chunk = await request.stream.read()
+        if chunk is None:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+
+
+def _client_address(request: Request) -> str:
+    # remote_addr honours X-Forwarded-For only when Sanic is told how many proxies to trust
+    # (SANIC_PROXIES_COUNT), so a client cannot dodge the limit by sending that header.
+    return request.remote_addr or request.ip or "unknown"
+
+
+def _error(err: RequestError, headers: Optional[Dict[str, str]]) -> HTTPResponse:
+    return response.json(err.body(), status=err.status, headers={**(headers or {}), "Cache-Control": "no-store"})
+
+
+def _asset_response(request: Request, asset: assets.Asset, extra: Optional[Dict[str, str]] = None) -> HTTPResponse:
+    headers = {**asset.headers(), **(extra or {})}
+    if assets.not_modified(asset, request.headers.get("if-none-match")):
+        return response.empty(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
+    body = b"" if request.method == "HEAD" else asset.body
+    return response.raw(body, headers=headers, content_type=asset.content_type)
