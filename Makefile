@@ -7,6 +7,7 @@ PY    := $(VENV)/bin/python
 RASA  := $(PY) -m rasa
 SPACY_PIPELINE := var/spacy/en_blank_lookup_v1
 MODEL := models/clinic-bot.tar.gz
+AXE   := tests/browser/node_modules/axe-core/axe.min.js
 TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*/*.yml)
 
 export RASA_TELEMETRY_ENABLED=false
@@ -27,7 +28,7 @@ run: $(MODEL) ## Set up, train if needed, then run the bot (port $BOT_PORT, defa
 shell: $(MODEL) ## Chat with the bot in this terminal
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
-test: $(MODEL) ## Set up, train if needed, then run the whole test suite
+test: $(MODEL) $(AXE) ## Set up, train if needed, then run the whole test suite
 	$(PY) -m pytest
 
 eval: $(MODEL) ## Accuracy and safety recall on the held-out sets, through a running bot's REST channel
@@ -45,7 +46,7 @@ validate: setup ## Check the training data and domain for conflicts
 
 train: $(MODEL) ## Train the model (only when data, domain or config changed)
 
-setup: $(VENV)/.installed $(SPACY_PIPELINE) ## Create the Python 3.10 venv and install locked packages
+setup: $(VENV)/.installed $(SPACY_PIPELINE) $(AXE) ## Create the Python 3.10 venv and install locked packages
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@test -x $(PY) || { python310=$$(scripts/find-python310.sh) && "$$python310" -m venv $(VENV); }
@@ -53,6 +54,12 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
+
+# axe-core (the widget's accessibility check) comes from the npm registry and is served to
+# the test browser from disk. Without npm that one check is skipped, not the suite.
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null; then cd tests/browser && npm ci --no-audit --no-fund --silent; \
+	else echo "npm not found: the widget's accessibility check will be skipped"; fi
 
 $(SPACY_PIPELINE): $(VENV)/.installed bot/spacy_pipeline.py
 	$(PY) -m bot build-spacy --out $@

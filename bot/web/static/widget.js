@@ -116,7 +116,9 @@
   var launcher = el("button", {
     type: "button", className: "kcw-launcher", "aria-haspopup": "dialog",
     "aria-expanded": "false", "aria-controls": "kcw-dialog",
-    "aria-label": "Open chat: questions about ketamine therapy, " + clinicName
+    // The accessible name starts with the visible text, so voice control ("click Questions")
+    // finds it, and says what opens.
+    "aria-label": "Questions? Chat with us: opens the " + clinicName + " education assistant"
   }, [el("span", { "aria-hidden": "true", className: "kcw-launcher-icon", text: "\u2753" }),
       el("span", { text: "Questions? Chat with us" })]);
 

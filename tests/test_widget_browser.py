@@ -1,0 +1,263 @@
+"""The widget in a real browser (Debian's Chromium, driven by Playwright) against the real bot.
+
+Screenshots of the open widget (desktop and 320 px) are saved in test-artifacts/.
+Skipped where Chromium is not installed, unless BOT_REQUIRE_BROWSER=1 (set by .ci/run), where
+a missing browser is a failure.
+"""
+import json
+import os
+import shutil
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from bot.localserver import LocalBot
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).parent / "browser" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+# Flags for a headless Chromium that makes no connection of its own (updates, sync, etc.).
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-default-apps", "--disable-extensions"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def require(condition, reason):
+    if condition:
+        return
+    if os.environ.get("BOT_REQUIRE_BROWSER") == "1":
+        pytest.fail(reason + " (BOT_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def bot(root, model_path, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("widget")
+    with LocalBot(model_path, cwd=root, action_server=False, log_path=tmp / "server.log",
+                  env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    require(Path(CHROMIUM).exists(), f"Chromium is not installed ({CHROMIUM}); `apt-get install chromium`")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def requests_seen():
+    return []
+
+
+def new_page(browser, bot, requests_seen, **context_options):
+    context = browser.new_context(viewport=context_options.pop("viewport", {"width": 1280, "height": 800}),
+                                  bypass_csp=True, **context_options)
+    page = context.new_page()
+    page.on("request", lambda r: requests_seen.append(r.url))
+    page.goto(bot.url + "/")
+    return page
+
+
+@pytest.fixture
+def page(browser, bot, requests_seen):
+    page = new_page(browser, bot, requests_seen)
+    yield page
+    page.context.close()
+
+
+def open_widget(page):
+    page.get_by_role("button", name="Questions? Chat with us").click()
+    page.wait_for_selector(".kcw-bot")  # the greeting
+
+
+def bot_texts(page):
+    return [t.replace("Assistant: ", "", 1) for t in page.locator(".kcw-bot").all_text_contents()]
+
+
+def ask(page, text):
+    before = page.locator(".kcw-bot").count()
+    page.get_by_label("Your question").fill(text)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.querySelectorAll('.kcw-bot').length > {before}")
+    return bot_texts(page)[before]
+
+
+def run_axe(page):
+    require(AXE.exists(), f"axe-core is not installed ({AXE}); run `make setup`")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""() => axe.run(document, {
+        runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}
+    })""")
+    return [(v["id"], v["help"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+
+
+def test_open_greet_and_answer_a_topic_question(page, rendered, clinic_variables):
+    launcher = page.get_by_role("button", name="Questions? Chat with us")
+    assert launcher.get_attribute("aria-expanded") == "false"
+    open_widget(page)
+    dialog = page.get_by_role("dialog")
+    assert clinic_variables["clinic_name"] in dialog.inner_text()
+    assert "not medical advice" in page.locator(".kcw-notice").inner_text()
+    assert "911" in page.locator(".kcw-notice").inner_text()
+    assert page.evaluate("document.activeElement.id") == "kcw-input", "focus moves into the dialog"
+    assert bot_texts(page)[0] == rendered["utter_greet"]
+    assert ask(page, "What is BDNF?") == rendered["utter_topic_bdnf"]
+    assert page.get_by_role("group", name="Was this answer helpful?").count() == 1
+    assert page.get_by_label("Your question").input_value() == "", "sent text is cleared once answered"
+
+
+def test_a_clinical_decision_gets_the_fixed_safety_response(page, rendered):
+    open_widget(page)
+    assert ask(page, "Should I stop my Lexapro before ketamine?") == rendered["utter_safety"]
+
+
+def test_quick_replies_and_feedback_are_buttons(page, rendered):
+    open_widget(page)
+    page.get_by_role("button", name="All topics").click()
+    page.wait_for_function("document.querySelectorAll('.kcw-bot').length > 1")
+    assert bot_texts(page)[1] == rendered["utter_topic_menu"]
+    assert page.locator(".kcw-user").last.inner_text().endswith("All topics")
+    page.get_by_role("button", name="Resilience").click()
+    page.wait_for_function("document.querySelectorAll('.kcw-bot').length > 2")
+    assert bot_texts(page)[2] == rendered["utter_topic_resilience"]
+    page.get_by_role("button", name="Helpful", exact=True).click()
+    page.wait_for_function("document.querySelectorAll('.kcw-bot').length > 3")
+    assert bot_texts(page)[3] == rendered["utter_feedback_helpful"]
+    assert page.get_by_role("button", name="Helpful", exact=True).count() == 0, "one tap per answer"
+
+
+def test_keyboard_only(page, rendered):
+    for _ in range(5):  # past the page's own focusable parts to the launcher
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.className") == "kcw-launcher":
+            break
+    assert page.evaluate("document.activeElement.className") == "kcw-launcher"
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".kcw-bot")
+    assert page.evaluate("document.activeElement.id") == "kcw-input"
+    page.keyboard.type("what does ketamine do to glutamate")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('.kcw-bot').length > 1")
+    assert bot_texts(page)[1] == rendered["utter_topic_glutamate"]
+    # Shift+Enter is a new line, not a send.
+    page.keyboard.type("line one")
+    page.keyboard.press("Shift+Enter")
+    page.keyboard.type("line two")
+    assert page.get_by_label("Your question").input_value() == "line one\nline two"
+    page.keyboard.press("Escape")
+    assert page.get_by_role("dialog").is_hidden()
+    assert page.evaluate("document.activeElement.className") == "kcw-launcher", "focus returns to the launcher"
+    focus_ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert focus_ring == "solid", "visible focus"
+
+
+def test_markup_typed_by_the_patient_is_shown_as_text(page):
+    open_widget(page)
+    attack = '<img src=x onerror="window.__xss=1"><a href="javascript:window.__xss=2">click</a>'
+    ask(page, attack)
+    assert page.locator(".kcw-user").last.inner_text().endswith(attack)
+    assert page.locator(".kcw-root img, .kcw-root a[href^='javascript']").count() == 0
+    assert page.evaluate("window.__xss") is None
+
+
+def test_a_hostile_response_cannot_inject_markup_or_live_javascript_links(page):
+    hostile = [{"text": 'Echo: <img src=x onerror="window.__xss=1"> javascript:window.__xss=2 '
+                        '<a href="javascript:window.__xss=3">x</a> see https://www.example.org/info.',
+                "buttons": [{"title": "<b onmouseover=window.__xss=4>bold</b>", "payload": "/topic_menu"}]}]
+    page.route("**/webhooks/clinic/webhook", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(hostile)))
+    open_widget(page)  # the greeting is the hostile response too
+    ask(page, "hello")
+    root = page.locator(".kcw-root")
+    assert root.locator("img, b, script").count() == 0
+    links = root.locator("a").evaluate_all("links => links.map(a => [a.href, a.target, a.rel])")
+    assert links == [["https://www.example.org/info", "_blank", "noopener noreferrer"]] * 2
+    page.get_by_role("button", name="<b onmouseover=window.__xss=4>bold</b>").last.hover()
+    assert page.evaluate("window.__xss") is None
+
+
+def test_cant_reach_the_assistant_then_retry_keeps_what_was_typed(page, rendered):
+    open_widget(page)
+    page.route("**/webhooks/clinic/webhook", lambda route: route.abort("connectionrefused"))
+    page.get_by_label("Your question").fill("what is synaptogenesis")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".kcw-error")
+    assert "can't reach the assistant" in page.locator(".kcw-error").inner_text()
+    assert page.get_by_label("Your question").input_value() == "what is synaptogenesis"
+    page.unroute("**/webhooks/clinic/webhook")
+    page.get_by_role("button", name="Try again").click()
+    page.wait_for_function("document.querySelectorAll('.kcw-bot').length > 1")
+    assert bot_texts(page)[1] == rendered["utter_topic_synaptogenesis"]
+    assert page.locator(".kcw-error").count() == 0
+
+
+def test_conversation_lives_in_session_storage_only_and_can_be_cleared(browser, bot, requests_seen, rendered):
+    page = new_page(browser, bot, requests_seen)
+    open_widget(page)
+    ask(page, "what is an integration session")
+    conversation_id = page.evaluate("JSON.parse(Object.values(sessionStorage)[0]).id")
+    assert len(conversation_id) == 32
+    assert page.evaluate("localStorage.length") == 0 and page.evaluate("document.cookie") == ""
+    page.reload()
+    page.wait_for_selector(".kcw-bot")
+    assert bot_texts(page)[-1] == rendered["utter_topic_integration_sessions"], "survives a reload"
+    page.get_by_role("button", name="Clear conversation").click()
+    page.wait_for_function("document.querySelectorAll('.kcw-user').length == 0")
+    page.wait_for_selector(".kcw-bot")
+    assert page.evaluate("JSON.parse(Object.values(sessionStorage)[0]).id") != conversation_id
+    page.context.close()
+    other = new_page(browser, bot, requests_seen)  # a new tab session: nothing carried over
+    assert other.evaluate("sessionStorage.length") == 0
+    assert other.get_by_role("dialog").is_hidden()
+    other.context.close()
+
+
+@pytest.mark.parametrize("width,height,name", [(1280, 800, "desktop"), (320, 640, "320px")])
+def test_accessibility_and_screenshots(browser, bot, requests_seen, width, height, name):
+    page = new_page(browser, bot, requests_seen, viewport={"width": width, "height": height})
+    assert run_axe(page) == [], "the closed launcher"
+    open_widget(page)
+    ask(page, "can ketamine help with PTSD?")
+    assert run_axe(page) == [], "the open widget with a conversation"
+    for part in (page.get_by_role("dialog"), page.get_by_role("button", name="Close chat"),
+                 page.get_by_role("button", name="Clear conversation"), page.get_by_role("button", name="Send")):
+        box = part.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, "fully on screen"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "no sideways scrolling"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"widget-{name}.png"))
+    page.context.close()
+
+
+def test_usable_at_200_percent_zoom(browser, bot, requests_seen, rendered):
+    # 200% zoom on a 1280x800 screen lays the page out in 640x400 CSS pixels.
+    page = new_page(browser, bot, requests_seen, viewport={"width": 640, "height": 400}, device_scale_factor=2)
+    open_widget(page)
+    for control in (page.get_by_label("Your question"), page.get_by_role("button", name="Send"),
+                    page.get_by_role("button", name="Close chat")):
+        box = control.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 400 and box["x"] + box["width"] <= 640
+    assert ask(page, "what is bdnf") == rendered["utter_topic_bdnf"]
+    page.context.close()
+
+
+def test_reduced_motion_stops_the_typing_animation(browser, bot, requests_seen):
+    page = new_page(browser, bot, requests_seen, reduced_motion="reduce")
+    open_widget(page)
+    assert page.evaluate("getComputedStyle(document.querySelector('.kcw-dot')).animationName") == "none"
+    page.context.close()
+
+
+def test_no_request_leaves_this_machine(page, requests_seen):
+    open_widget(page)
+    ask(page, "how does ketamine work")
+    hosts = {urllib.parse.urlsplit(u).hostname for u in requests_seen if not u.startswith("data:")}
+    assert hosts and hosts <= LOCAL_HOSTS
