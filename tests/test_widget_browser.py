@@ -108,6 +108,7 @@ def test_open_greet_and_answer_a_topic_question(page, rendered, clinic_variables
     assert "not medical advice" in page.locator(".kcw-notice").inner_text()
     assert "911" in page.locator(".kcw-notice").inner_text()
     assert page.evaluate("document.activeElement.id") == "kcw-input", "focus moves into the dialog"
+    assert page.get_by_role("log").get_attribute("aria-live") == "polite", "new messages are announced"
     assert bot_texts(page)[0] == rendered["utter_greet"]
     assert ask(page, "What is BDNF?") == rendered["utter_topic_bdnf"]
     assert page.get_by_role("group", name="Was this answer helpful?").count() == 1
@@ -182,6 +183,22 @@ def test_a_hostile_response_cannot_inject_markup_or_live_javascript_links(page):
     assert links == [["https://www.example.org/info", "_blank", "noopener noreferrer"]] * 2
     page.get_by_role("button", name="<b onmouseover=window.__xss=4>bold</b>").last.hover()
     assert page.evaluate("window.__xss") is None
+
+
+def test_a_typing_indicator_shows_while_waiting(page, rendered):
+    open_widget(page)
+
+    def slow(route):
+        page.wait_for_timeout(800)
+        route.continue_()
+
+    page.route("**/webhooks/clinic/webhook", slow)
+    page.get_by_label("Your question").fill("what is bdnf")
+    page.keyboard.press("Enter")
+    assert page.locator(".kcw-typing").is_visible()
+    assert page.get_by_role("status").inner_text() == "The assistant is typing"
+    page.wait_for_function("document.querySelectorAll('.kcw-bot').length > 1")
+    assert page.locator(".kcw-typing").is_hidden()
 
 
 def test_cant_reach_the_assistant_then_retry_keeps_what_was_typed(page, rendered):
