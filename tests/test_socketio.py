@@ -23,14 +23,18 @@ def test_random_session_ids_are_kept_and_guessable_ones_replaced():
         assert replaced != bad and len(replaced) == 32
 
 
-async def converse(url, session_id, text):
+CLINIC_SITE = "https://www.example-clinic.org"
+
+
+async def converse(url, session_id, text, origin=None):
     """Connects, claims `session_id`, sends one message, returns (confirmed id, first reply)."""
     client = socketio.AsyncClient()
     confirmed = asyncio.get_running_loop().create_future()
     reply = asyncio.get_running_loop().create_future()
     client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
     client.on("bot_uttered", lambda data: reply.done() or reply.set_result(data))
-    await client.connect(url, socketio_path="/socket.io", transports=["websocket"])
+    await client.connect(url, socketio_path="/socket.io", transports=["websocket"],
+                         headers={"Origin": origin} if origin else {})
     try:
         await client.emit("session_request", {"session_id": session_id})
         session = await asyncio.wait_for(confirmed, 10)
@@ -43,7 +47,8 @@ async def converse(url, session_id, text):
 @pytest.fixture(scope="module")
 def bot(root, model_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sio")
-    with LocalBot(model_path, cwd=root, env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/c.db"},
+    with LocalBot(model_path, cwd=root, env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/c.db",
+                                             "BOT_CORS_ORIGINS": CLINIC_SITE},
                   action_server=False, log_path=tmp / "server.log") as running:
         yield running
 
@@ -69,3 +74,10 @@ def test_guessable_session_id_is_replaced(bot):
     confirmed, reply = asyncio.run(converse(bot.url, "1", "hello"))
     assert confirmed != "1" and len(confirmed) == 32
     assert reply["text"]
+
+
+def test_only_the_clinic_site_may_connect_from_a_browser(bot, rendered):
+    _, reply = asyncio.run(converse(bot.url, uuid.uuid4().hex, "what is bdnf", origin=CLINIC_SITE))
+    assert reply["text"] == rendered["utter_topic_bdnf"]
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        asyncio.run(converse(bot.url, uuid.uuid4().hex, "what is bdnf", origin="https://evil.example"))

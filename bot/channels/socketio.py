@@ -7,9 +7,12 @@
 2. With persistence on, the client-chosen session id becomes the conversation id, so a
    guessable id would let one visitor read another's replies. Ids that do not look random
    are replaced by a fresh random one.
+3. Rasa accepts socket.io connections from any web page. Here only the bot's own pages and
+   the clinic's (BOT_CORS_ORIGINS, as for the web channel) may connect from a browser.
 """
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional
@@ -17,6 +20,9 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
+
+from bot.channels.web import ORIGINS_ENV
+from bot.web.origins import parse_origins
 
 # rasa-webchat and our widget send 32 hex characters (a uuid4 without dashes).
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -37,6 +43,8 @@ class SocketIOInput(RasaSocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
         sio = self.sio
+        # None is engine.io's "same origin only"; a list admits exactly those origins.
+        sio.eio.cors_allowed_origins = list(parse_origins(os.environ.get(ORIGINS_ENV, ""))) or None
 
         async def session_request(sid: str, data: Optional[Dict]) -> None:
             session_id = accepted_session_id((data or {}).get("session_id"))
