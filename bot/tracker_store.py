@@ -30,12 +30,10 @@ from rasa.shared.core.events import Event
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.redaction import redact_event
+from bot.storage.db import (DATABASE_URL_ENV, DEFAULT_RETENTION_DAYS, DEFAULT_SQLITE_PATH,  # noqa: F401
+                             configure_sqlite, database_url)
 
 logger = logging.getLogger(__name__)
-
-DATABASE_URL_ENV = "BOT_DATABASE_URL"
-DEFAULT_SQLITE_PATH = "var/conversations.db"
-DEFAULT_RETENTION_DAYS = 30
 
 # What the report (events since a date) and the purge (last event per conversation) look up.
 # IF NOT EXISTS works on SQLite and PostgreSQL, so this runs at every start.
@@ -43,28 +41,6 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_events_timestamp ON events (timestamp)",
     "CREATE INDEX IF NOT EXISTS ix_events_sender_id_timestamp ON events (sender_id, timestamp)",
 )
-
-
-def database_url(env_value: Optional[str], sqlite_path: str) -> str:
-    """The SQLAlchemy URL to use: the configured one, or the SQLite file."""
-    if env_value and env_value.strip():
-        url = env_value.strip()
-        # SQLAlchemy 1.4 dropped the "postgres://" alias that many hosting providers still hand out.
-        if url.startswith("postgres://"):
-            url = "postgresql://" + url[len("postgres://"):]
-        return url
-    return f"sqlite:///{sqlite_path}"
-
-
-def configure_sqlite(engine: sa.engine.Engine, busy_timeout_ms: int) -> None:
-    """WAL lets the report and retrieves read while a save writes; the busy timeout makes a
-    second writer wait instead of failing at once."""
-    @sa.event.listens_for(engine, "connect")
-    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
-        cursor.close()
 
 
 def create_indexes(engine: sa.engine.Engine) -> None:
