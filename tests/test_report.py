@@ -87,7 +87,7 @@ def test_topic_labels_read_as_words():
 
 
 def outside_references(html):
-    return re.findall(r"""(?:src|href)\s*=\s*["']?(?!data:)[^"'\s>]+""", html, re.I) + \
+    return re.findall(r"""(?:src|href)\s*=\s*(?!["']?data:)""", html, re.I) + \
         re.findall(r"url\((?!data:)", html) + re.findall(r"@import", html)
 
 
