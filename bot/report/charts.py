@@ -43,7 +43,7 @@ def _day_labels(days: Sequence[str]) -> List[str]:
 
 
 def _day_ticks(ax, n: int, labels: List[str]) -> None:
-    step = max(1, n // 12)  # at most about a dozen dates under the axis
+    step = max(1, -(-n // 8))  # at most eight dates under the axis, so they never overlap
     ax.set_xticks(range(0, n, step))
     ax.set_xticklabels(labels[::step], fontsize=9)
 
@@ -59,7 +59,10 @@ def grouped_days(title: str, days: Sequence[str], series: Sequence[Tuple[str, Se
                color=colour)
     _style(ax, title, "Day", ylabel)
     _day_ticks(ax, len(days), _day_labels(days))
-    ax.legend(frameon=False, fontsize=9, loc="upper left")
+    # Head room above the tallest bar, so the legend never hides one.
+    top = max([max(values, default=0) for _, values, _ in series] + [1])
+    ax.set_ylim(0, top * 1.3 + 0.5)
+    ax.legend(frameon=False, fontsize=9, loc="upper left", ncol=len(series))
     return _png(fig)
 
 

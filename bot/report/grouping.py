@@ -27,8 +27,17 @@ def _stem(word: str) -> str:
     return word
 
 
+# Different words for the same missing content, so "how much is it" and "what is the price"
+# land in one group.
+SAME_AS = {"how much": "cost", "price": "cost", "prices": "cost", "fee": "cost", "fees": "cost",
+           "pay": "cost", "afford": "cost", "expensive": "cost", "cheap": "cost",
+           "opening": "open", "hours": "open", "parking": "park"}
+
+
 def content_words(text: str) -> FrozenSet[str]:
-    text = re.sub(r"\[[A-Z_]+\]", " ", text)  # redaction placeholders
+    text = re.sub(r"\[[A-Z_]+\]", " ", text).lower()  # redaction placeholders
+    for phrase, word in SAME_AS.items():
+        text = re.sub(r"\b" + phrase + r"\b", word, text)
     return frozenset(_stem(w) for w in re.findall(r"[a-z]+", text.lower().replace("'", ""))
                      if w not in STOP_WORDS and len(w) > 2)
 

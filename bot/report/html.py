@@ -7,7 +7,7 @@ browser, never run.
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import date, datetime
 from html import escape
 from typing import Dict, List, Optional
 
@@ -20,12 +20,12 @@ margin:24px auto;padding:0 20px;line-height:1.45}
 h1{font-size:26px;margin-bottom:2px}h2{font-size:19px;margin-top:34px;border-bottom:2px solid #e3e3e3;padding-bottom:4px}
 .muted{color:#555;font-size:14px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:18px 0}
-.card{border:1px solid #d6d6d6;border-radius:8px;padding:10px 14px;min-width:130px;flex:1}
+.card{border:1px solid #d6d6d6;border-radius:8px;padding:10px 12px;min-width:110px;flex:1 1 0}
 .card b{display:block;font-size:26px}.card span{font-size:13px;color:#444}
 img{max-width:100%;height:auto;display:block;margin:8px 0}
 table{border-collapse:collapse;width:100%;font-size:14px;margin:8px 0}
 th,td{border-bottom:1px solid #e3e3e3;text-align:left;padding:5px 8px;vertical-align:top}
-th{background:#f4f6f8}td.n{text-align:right;white-space:nowrap}
+th{background:#f4f6f8}td.n,th.n{text-align:right;white-space:nowrap}
 details summary{cursor:pointer;color:#1f5f99}
 ul.texts{margin:4px 0 4px 18px;padding:0}
 """
@@ -46,12 +46,17 @@ def _img(name: str, png: Optional[bytes]) -> str:
     return f'<img alt="{escape(CHART_ALT[name])}" src="data:image/png;base64,{data}">'
 
 
+def _long_date(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%a %d %B %Y").replace(" 0", " ")
+
+
 def _card(value: object, label: str) -> str:
     return f'<div class="card"><b>{escape(str(value))}</b><span>{escape(label)}</span></div>'
 
 
 def _table(headers: List[str], rows: List[List[object]], numeric_from: int = 1) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(f'<th class="n">{escape(h)}</th>' if i >= numeric_from else f"<th>{escape(h)}</th>"
+                   for i, h in enumerate(headers))
     body = "".join("<tr>" + "".join(
         f'<td class="n">{escape(str(v))}</td>' if i >= numeric_from else f"<td>{escape(str(v))}</td>"
         for i, v in enumerate(row)) + "</tr>" for row in rows)
@@ -63,7 +68,8 @@ def render_report(figures: Dict, generated: Optional[datetime] = None) -> str:
     t = figures["totals"]
     pngs = charts(figures)
     period = figures["period"]
-    period_text = (f"{period['from']} to {period['to']}" if period["from"] else "no conversations stored")
+    period_text = (f"{_long_date(period['from'])} to {_long_date(period['to'])}" if period["from"]
+                   else "no conversations stored")
     share = f"{t['unanswered_share'] * 100:.0f}%"
     parts = [
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -89,7 +95,7 @@ def render_report(figures: Dict, generated: Optional[datetime] = None) -> str:
         "clinical decision). A <b>crisis response</b> gives the emergency numbers.</p>",
         _img("safety", pngs.get("safety")),
         _table(["Day", "Safety responses", "Crisis responses"],
-               [[d["date"], d["safety_responses"], d["crisis_responses"]] for d in figures["per_day"]
+               [[_long_date(d["date"]), d["safety_responses"], d["crisis_responses"]] for d in figures["per_day"]
                 if d["safety_responses"] or d["crisis_responses"]]),
         "<h2>Questions the bot could not answer</h2>",
         f'<p class="muted">{t["unanswered"]} of {t["messages"]} messages ({share}) got the answer that the '
@@ -120,5 +126,5 @@ def _unanswered(groups: List[Dict]) -> str:
         rows.append(f"<tr><td>{escape(g['label'])}</td><td class=\"n\">{g['count']}</td>"
                     f"<td><details{' open' if len(g['texts']) <= 3 else ''}><summary>{len(g['texts'])} "
                     f"different wording(s)</summary><ul class=\"texts\">{texts}</ul></details></td></tr>")
-    return ("<table><thead><tr><th>Words in common</th><th>Messages</th><th>What patients wrote</th></tr></thead>"
+    return ("<table><thead><tr><th>Words in common</th><th class=\"n\">Messages</th><th>What patients wrote</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
