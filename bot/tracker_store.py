@@ -149,3 +149,13 @@ class ClinicTrackerStore(SQLTrackerStore):
         if unsaved is not None:
             return unsaved.copy()
         return await super().retrieve_full_tracker(conversation_id)
+
+
+def find_clinic_store(store: Any) -> Optional[ClinicTrackerStore]:
+    """The ClinicTrackerStore inside Rasa's wrappers (the agent holds
+    FailSafeTrackerStore(AwaitableTrackerStore(ClinicTrackerStore))), or None."""
+    for _ in range(5):
+        if isinstance(store, ClinicTrackerStore) or store is None:
+            return store
+        store = getattr(store, "_tracker_store", None)
+    return None

@@ -183,3 +183,21 @@ def test_postgresql_store_redacts_and_has_the_indexes(monkeypatch):
     names = {ix["name"] for ix in sa.inspect(store.engine).get_indexes("events")}
     assert {"ix_events_timestamp", "ix_events_sender_id_timestamp"} <= names
     assert len(INDEXES) == 2
+
+
+def test_health_is_found_through_rasa_s_wrappers(tmp_path, monkeypatch):
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.tracker_store import find_clinic_store
+
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    config = EndpointConfig(type="bot.tracker_store.ClinicTrackerStore", sqlite_path=str(tmp_path / "c.db"),
+                            retention_days=7)
+    # The same chain the server builds: endpoints.yml -> TrackerStore.create -> Agent.
+    wrapped = Agent._create_tracker_store(TrackerStore.create(config, Domain.empty()), Domain.empty())
+    store = find_clinic_store(wrapped)
+    assert isinstance(store, ClinicTrackerStore) and store.retention_days == 7
+    assert store.health()["status"] == "ok"
+    assert find_clinic_store(object()) is None
