@@ -77,3 +77,11 @@ lock: ## Re-lock every package version after changing pyproject.toml
 
 clean: ## Remove the trained model and built pipeline (keeps the venv and conversations)
 	rm -rf models .rasa var/spacy var/crossval results
+
+.PHONY: report purge
+DAYS ?=
+report: $(VENV)/.installed ## Staff report of the stored conversations to report.html (DAYS=7: last 7 days only)
+	$(PY) -m bot report --out report.html $(if $(DAYS),--since $(DAYS))
+
+purge: $(VENV)/.installed ## Delete conversations older than retention_days in endpoints.yml (DRY_RUN=1: only count)
+	$(PY) -m bot purge $(if $(DRY_RUN),--dry-run)

@@ -3,35 +3,159 @@
 Configured in endpoints.yml. Set BOT_DATABASE_URL (e.g.
 postgresql://user:pass@host:5432/db?sslmode=require) to use PostgreSQL; otherwise the
 conversations go to a SQLite file under var/.
+
+What this adds to Rasa's `SQLTrackerStore`:
+- personal data in what patients type is replaced by placeholders before anything is
+  written (bot/privacy/redaction.py);
+- a failed save is retried, then logged with the conversation id (never the text), kept in
+  memory and written with that conversation's next save; `health()` reports it;
+- SQLite runs in WAL mode with a busy timeout, and writes take the write lock up front, so
+  concurrent conversations wait for each other instead of failing with "database is locked";
+- indexes for the staff report and the retention purge.
 """
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import os
+import threading
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 
-DATABASE_URL_ENV = "BOT_DATABASE_URL"
-DEFAULT_SQLITE_PATH = "var/conversations.db"
+from bot.privacy.redaction import redact_event
+from bot.storage.db import (DATABASE_URL_ENV, DEFAULT_RETENTION_DAYS, DEFAULT_SQLITE_PATH,  # noqa: F401
+                             configure_sqlite, database_url)
+
+logger = logging.getLogger(__name__)
+
+# What the report (events since a date) and the purge (last event per conversation) look up.
+# IF NOT EXISTS works on SQLite and PostgreSQL, so this runs at every start.
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS ix_events_timestamp ON events (timestamp)",
+    "CREATE INDEX IF NOT EXISTS ix_events_sender_id_timestamp ON events (sender_id, timestamp)",
+)
 
 
-def database_url(env_value: Optional[str], sqlite_path: str) -> str:
-    """The SQLAlchemy URL to use: the configured one, or the SQLite file."""
-    if env_value and env_value.strip():
-        url = env_value.strip()
-        # SQLAlchemy 1.4 dropped the "postgres://" alias that many hosting providers still hand out.
-        if url.startswith("postgres://"):
-            url = "postgresql://" + url[len("postgres://"):]
-        return url
-    return f"sqlite:///{sqlite_path}"
+def create_indexes(engine: sa.engine.Engine) -> None:
+    with engine.begin() as conn:
+        for statement in INDEXES:
+            conn.exec_driver_sql(statement)
 
 
 class ClinicTrackerStore(SQLTrackerStore):
     def __init__(self, domain=None, host: Optional[str] = None, sqlite_path: str = DEFAULT_SQLITE_PATH,
-                 event_broker=None, **kwargs: Any) -> None:
+                 event_broker=None, retention_days: int = DEFAULT_RETENTION_DAYS, save_attempts: int = 3,
+                 retry_delay: float = 0.2, busy_timeout_ms: int = 10000, **kwargs: Any) -> None:
         url = database_url(os.environ.get(DATABASE_URL_ENV), sqlite_path)
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         # SQLTrackerStore takes a full URL through `host` when it contains "://".
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+        self.is_sqlite = self.engine.dialect.name == "sqlite"
+        if self.is_sqlite:
+            configure_sqlite(self.engine, busy_timeout_ms)
+            self.engine.dispose()  # connections made before the pragmas were set
+        create_indexes(self.engine)
+        self.retention_days = int(retention_days)
+        self.save_attempts = max(1, int(save_attempts))
+        self.retry_delay = float(retry_delay)
+        self._health_lock = threading.Lock()
+        self._failed_saves = 0
+        self._last_failure: Optional[str] = None
+        self._degraded = False
+        # Conversations whose last save failed: served from here and written with their next
+        # save, so a database outage loses nothing that the process still holds.
+        self._unsaved: Dict[str, DialogueStateTracker] = {}
+
+    # -- health -----------------------------------------------------------------------------
+
+    def health(self) -> Dict[str, Any]:
+        """For GET /health: no I/O, safe to call from the event loop."""
+        with self._health_lock:
+            return {"status": "degraded" if self._degraded else "ok", "failed_saves": self._failed_saves,
+                    "last_failure": self._last_failure, "unsaved_conversations": len(self._unsaved)}
+
+    # -- saving -----------------------------------------------------------------------------
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        loop = asyncio.get_running_loop()
+        error: Optional[BaseException] = None
+        for attempt in range(self.save_attempts):
+            try:
+                # Off the event loop: other conversations keep being answered while this one
+                # waits for the database.
+                await loop.run_in_executor(None, self._write, tracker)
+            except Exception as e:  # any failure of the database or its driver
+                error = e
+                if attempt + 1 < self.save_attempts:
+                    await asyncio.sleep(self.retry_delay * 2 ** attempt)
+                continue
+            with self._health_lock:
+                self._unsaved.pop(tracker.sender_id, None)
+                self._degraded = False
+            return
+        self._record_failure(tracker, error)
+
+    def _record_failure(self, tracker: DialogueStateTracker, error: Optional[BaseException]) -> None:
+        with self._health_lock:
+            self._failed_saves += 1
+            self._last_failure = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            self._degraded = True
+            self._unsaved[tracker.sender_id] = tracker
+        # The driver's message only (never the SQL parameters, which hold the conversation).
+        reason = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0][:200]
+        logger.error("Could not save conversation %s after %d attempts (%s: %s). It is kept in memory "
+                     "and written with its next message.", tracker.sender_id, self.save_attempts,
+                     type(error).__name__, reason)
+
+    def _write(self, tracker: DialogueStateTracker) -> None:
+        with self.session_scope() as session:
+            if self.is_sqlite:
+                # Take the write lock before reading how many events are stored: a read that
+                # later turns into a write fails at once with "database is locked" in WAL
+                # mode when another conversation wrote in between, whatever the busy timeout.
+                session.execute(sa.text("BEGIN IMMEDIATE"))
+            for event in self._additional_events(session, tracker):
+                data, _ = redact_event(event.as_dict())
+                session.add(self.SQLEvent(
+                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                    action_name=data.get("name"), data=json.dumps(data)))
+            session.commit()
+
+    async def _stream_new_events(self, event_broker: Any, new_events: List[Event], sender_id: str) -> None:
+        # An event broker (Kafka, RabbitMQ) is storage too: it gets the same redacted events.
+        redacted = [Event.from_parameters(redact_event(e.as_dict())[0]) for e in new_events]
+        await super()._stream_new_events(event_broker, [e for e in redacted if e is not None], sender_id)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        unsaved = self._unsaved.get(sender_id)
+        if unsaved is not None:
+            return unsaved.copy()
+        return await super().retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        unsaved = self._unsaved.get(conversation_id)
+        if unsaved is not None:
+            return unsaved.copy()
+        return await super().retrieve_full_tracker(conversation_id)
+
+
+def find_clinic_store(store: Any) -> Optional[ClinicTrackerStore]:
+    """The ClinicTrackerStore inside Rasa's wrappers (the agent holds
+    FailSafeTrackerStore(AwaitableTrackerStore(ClinicTrackerStore))), or None."""
+    for _ in range(5):
+        if isinstance(store, ClinicTrackerStore) or store is None:
+            return store
+        store = getattr(store, "_tracker_store", None)
+    return None

@@ -59,3 +59,145 @@ def test_postgresql_store_by_url(monkeypatch):
     assert store.engine.dialect.name == "postgresql"
     loaded = roundtrip(store)
     assert loaded.latest_message.intent["name"] == "topic_bdnf"
+
+
+# -- redaction, durability, concurrency ----------------------------------------------------
+
+import asyncio
+import logging
+import multiprocessing
+import sqlite3
+
+from bot.tracker_store import INDEXES
+
+PII_TEXT = "my name is Jane Doe, call +44 20 7946 0958 or jane.doe@example.com, born 03/04/1985"
+
+
+def conversation(sender, texts):
+    events = [ActionExecuted("action_listen")]
+    for text in texts:
+        events += [UserUttered(text, {"name": "out_of_scope", "confidence": 0.9}, entities=[],
+                               parse_data={"text": text, "intent": {"name": "out_of_scope", "confidence": 0.9},
+                                           "entities": [], "safety_guard": {"rule": "r", "matched": text}}),
+                   ActionExecuted("utter_out_of_scope"), ActionExecuted("action_listen")]
+    return DialogueStateTracker.from_events(sender, events)
+
+
+def sqlite_store(path, **kwargs):
+    return ClinicTrackerStore(domain=Domain.empty(), sqlite_path=str(path), **kwargs)
+
+
+def test_personal_data_never_reaches_the_sqlite_file(tmp_path, monkeypatch):
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    db = tmp_path / "c.db"
+    store = sqlite_store(db)
+    sender = uuid.uuid4().hex
+    asyncio.run(store.save(conversation(sender, [PII_TEXT])))
+    store.engine.dispose()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("c.db"))
+    for pii in (b"Jane", b"7946", b"jane.doe", b"1985"):
+        assert pii not in raw
+    assert b"[PHONE]" in raw
+    loaded = asyncio.run(sqlite_store(db).retrieve(sender))
+    assert loaded.latest_message.text == "my name is [NAME], call [PHONE] or [EMAIL], born [DATE]"
+    assert loaded.latest_message.intent["name"] == "out_of_scope"
+    assert [e.type_name for e in loaded.events] == ["action", "user", "action", "action"]
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_has_the_indexes(tmp_path, monkeypatch):
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    store = sqlite_store(tmp_path / "c.db", busy_timeout_ms=4321)
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4321
+    names = {ix["name"] for ix in sa.inspect(store.engine).get_indexes("events")}
+    assert {"ix_events_timestamp", "ix_events_sender_id_timestamp", "ix_events_sender_id"} <= names
+    sqlite_store(tmp_path / "c.db")  # a second start finds them there and does not fail
+
+
+def _save_many(args):
+    db, worker, conversations = args
+    store = sqlite_store(db, retry_delay=0.0, save_attempts=1)
+    for i in range(conversations):
+        sender = f"w{worker}-c{i}"
+        for n in range(1, 4):  # the conversation grows by one message per save, as in the bot
+            asyncio.run(store.save(conversation(sender, [f"question {k}" for k in range(n)])))
+    return store.health()
+
+
+def test_concurrent_conversations_from_several_processes_all_get_saved(tmp_path, monkeypatch):
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    db = tmp_path / "c.db"
+    sqlite_store(db)
+    workers, conversations = 6, 15
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        healths = pool.map(_save_many, [(db, w, conversations) for w in range(workers)])
+    # One attempt only: no retry hides a "database is locked".
+    assert all(h["status"] == "ok" and h["failed_saves"] == 0 for h in healths)
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT sender_id, count(*) FROM events WHERE type_name='user' GROUP BY sender_id").fetchall()
+    assert len(rows) == workers * conversations and {n for _, n in rows} == {3}
+
+
+def test_a_failed_save_is_retried_logged_reported_and_written_later(tmp_path, monkeypatch, caplog):
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    db = tmp_path / "c.db"
+    store = sqlite_store(db, busy_timeout_ms=50, retry_delay=0.01, save_attempts=3)
+    assert store.health() == {"status": "ok", "failed_saves": 0, "last_failure": None, "unsaved_conversations": 0}
+    sender = uuid.uuid4().hex
+    blocker = sqlite3.connect(db, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holding the database
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.tracker_store"):
+            asyncio.run(store.save(conversation(sender, [PII_TEXT])))  # does not raise: the bot keeps answering
+        health = store.health()
+        assert health["status"] == "degraded" and health["failed_saves"] == 1 and health["last_failure"]
+        assert health["unsaved_conversations"] == 1
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and sender in errors[0] and "3 attempts" in errors[0]
+        for pii in ("Jane", "7946", "jane.doe", "1985", "[PHONE]"):
+            assert pii not in errors[0]
+        # The conversation goes on from memory meanwhile.
+        assert asyncio.run(store.retrieve(sender)).latest_message.text == PII_TEXT
+    finally:
+        blocker.rollback()
+        blocker.close()
+    asyncio.run(store.save(conversation(sender, [PII_TEXT, "what is bdnf"])))
+    assert store.health()["status"] == "ok" and store.health()["failed_saves"] == 1
+    assert store.health()["unsaved_conversations"] == 0
+    loaded = asyncio.run(sqlite_store(db).retrieve(sender))
+    assert [e.text for e in loaded.events if e.type_name == "user"] == [
+        "my name is [NAME], call [PHONE] or [EMAIL], born [DATE]", "what is bdnf"]
+
+
+@pytest.mark.skipif(not postgres_available(), reason=f"no PostgreSQL at {POSTGRES_URL}")
+def test_postgresql_store_redacts_and_has_the_indexes(monkeypatch):
+    monkeypatch.setenv(DATABASE_URL_ENV, POSTGRES_URL)
+    store = ClinicTrackerStore(domain=Domain.empty())
+    sender = uuid.uuid4().hex
+    asyncio.run(store.save(conversation(sender, [PII_TEXT])))
+    with store.engine.connect() as conn:
+        data = conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender}).scalars().all()
+    assert data and not any(p in d for d in data for p in ("Jane", "7946", "jane.doe", "1985"))
+    assert asyncio.run(store.retrieve(sender)).latest_message.text.startswith("my name is [NAME]")
+    names = {ix["name"] for ix in sa.inspect(store.engine).get_indexes("events")}
+    assert {"ix_events_timestamp", "ix_events_sender_id_timestamp"} <= names
+    assert len(INDEXES) == 2
+
+
+def test_health_is_found_through_rasa_s_wrappers(tmp_path, monkeypatch):
+    from rasa.core.agent import Agent
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.tracker_store import find_clinic_store
+
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    config = EndpointConfig(type="bot.tracker_store.ClinicTrackerStore", sqlite_path=str(tmp_path / "c.db"),
+                            retention_days=7)
+    # The same chain the server builds: endpoints.yml -> TrackerStore.create -> Agent.
+    wrapped = Agent._create_tracker_store(TrackerStore.create(config, Domain.empty()), Domain.empty())
+    store = find_clinic_store(wrapped)
+    assert isinstance(store, ClinicTrackerStore) and store.retention_days == 7
+    assert store.health()["status"] == "ok"
+    assert find_clinic_store(object()) is None

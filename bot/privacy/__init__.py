@@ -1,0 +1,1 @@
+"""Personal data: what is redacted before anything is stored."""

@@ -1,0 +1,1 @@
+"""Conversation storage housekeeping: retention and deletion."""

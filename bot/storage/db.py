@@ -1,0 +1,68 @@
+"""Opening the conversation database outside the Rasa server (purge, report).
+
+Kept free of Rasa imports so the command-line tools start in a second, not in twenty.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+import sqlalchemy as sa
+import yaml
+
+DATABASE_URL_ENV = "BOT_DATABASE_URL"
+DEFAULT_SQLITE_PATH = "var/conversations.db"
+DEFAULT_RETENTION_DAYS = 30
+
+# Rasa's `events` table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), as the tools read it.
+EVENTS = sa.table(
+    "events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String), sa.column("type_name", sa.String),
+    sa.column("timestamp", sa.Float), sa.column("intent_name", sa.String), sa.column("action_name", sa.String),
+    sa.column("data", sa.Text),
+)
+
+
+def database_url(env_value: Optional[str], sqlite_path: str) -> str:
+    """The SQLAlchemy URL to use: the configured one, or the SQLite file."""
+    if env_value and env_value.strip():
+        url = env_value.strip()
+        # SQLAlchemy 1.4 dropped the "postgres://" alias that many hosting providers still hand out.
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        return url
+    return f"sqlite:///{sqlite_path}"
+
+
+def configure_sqlite(engine: sa.engine.Engine, busy_timeout_ms: int) -> None:
+    """WAL lets the report and retrieves read while a save writes; the busy timeout makes a
+    second writer wait instead of failing at once."""
+    @sa.event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+
+
+def store_settings(endpoints: Path) -> Dict[str, Any]:
+    """The `tracker_store` section of endpoints.yml (empty if the file or section is missing)."""
+    if not endpoints.exists():
+        return {}
+    return dict((yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}).get("tracker_store") or {})
+
+
+def open_database(endpoints: Path = Path("endpoints.yml"), url: Optional[str] = None) -> sa.engine.Engine:
+    """The engine the bot writes to: `url`, else BOT_DATABASE_URL, else endpoints.yml's sqlite_path."""
+    settings = store_settings(endpoints)
+    url = url or database_url(os.environ.get(DATABASE_URL_ENV), settings.get("sqlite_path", DEFAULT_SQLITE_PATH))
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        raise FileNotFoundError(f"no conversation database at {url[len('sqlite:///'):]}")
+    engine = sa.create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        configure_sqlite(engine, int(settings.get("busy_timeout_ms", 10000)))
+    return engine
+
+
+def retention_days(endpoints: Path = Path("endpoints.yml")) -> float:
+    return float(store_settings(endpoints).get("retention_days", DEFAULT_RETENTION_DAYS))
