@@ -19,6 +19,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     p.add_argument("--model", default="models", help="model file or folder (default: models/)")
     p.add_argument("--credentials", default="credentials.yml",
                    help="input channels and their limits (default: credentials.yml)")
+    p.add_argument("--endpoints", default="endpoints.yml",
+                   help="conversation store, response filler and action server (default: endpoints.yml)")
     p.add_argument("--no-action-server", action="store_true",
                    help="do not start the action server (answers and safety responses still work)")
 
@@ -71,7 +73,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         from bot.supervisor import ServerSettings, run
 
         settings = ServerSettings.from_env(dict(os.environ), model=args.model,
-                                           credentials=args.credentials)
+                                           credentials=args.credentials, endpoints=args.endpoints)
         return run(settings, cwd=Path.cwd(), action_server=not args.no_action_server)
 
     return 2

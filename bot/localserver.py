@@ -35,7 +35,8 @@ def free_port() -> int:
 class LocalBot:
     def __init__(self, model: str, cwd: Path, env: Optional[Dict[str, str]] = None,
                  action_server: bool = True, log_path: Optional[Path] = None,
-                 command_prefix: Optional[List[str]] = None, credentials: Optional[str] = None) -> None:
+                 command_prefix: Optional[List[str]] = None, credentials: Optional[str] = None,
+                 endpoints: Optional[str] = None) -> None:
         self.port = free_port()
         self.actions_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -47,6 +48,7 @@ class LocalBot:
         # e.g. ["strace", "-f", ...]: the bot then runs as a child of that command.
         self.command_prefix = command_prefix or []
         self.credentials = credentials
+        self.endpoints = endpoints
         self.proc: Optional[subprocess.Popen] = None
         self.started_at = self.up_at = 0.0
 
@@ -56,6 +58,8 @@ class LocalBot:
             cmd.append("--no-action-server")
         if self.credentials:
             cmd += ["--credentials", self.credentials]
+        if self.endpoints:
+            cmd += ["--endpoints", self.endpoints]
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.started_at = time.monotonic()
         self.proc = subprocess.Popen(cmd, cwd=self.cwd, env=self.env, stdout=log, stderr=subprocess.STDOUT)

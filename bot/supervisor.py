@@ -27,13 +27,14 @@ class ServerSettings:
     actions_port: int = DEFAULT_ACTIONS_PORT
     model: str = "models"
     credentials: str = "credentials.yml"
+    endpoints: str = "endpoints.yml"
     jwt_secret: Optional[str] = None
     cors_origins: tuple = ()
     log_level_debug: bool = False
 
     @classmethod
     def from_env(cls, env: Dict[str, str], model: str = "models",
-                 credentials: str = "credentials.yml") -> "ServerSettings":
+                 credentials: str = "credentials.yml", endpoints: str = "endpoints.yml") -> "ServerSettings":
         def port(name: str, default: int) -> int:
             raw = env.get(name, "").strip() or str(default)
             if not raw.isdigit() or not 0 < int(raw) < 65536:
@@ -47,6 +48,7 @@ class ServerSettings:
             actions_port=port("ACTIONS_PORT", DEFAULT_ACTIONS_PORT),
             model=model,
             credentials=credentials,
+            endpoints=endpoints,
             jwt_secret=env.get("BOT_JWT_SECRET") or None,
             cors_origins=origins,
         )
@@ -55,7 +57,7 @@ class ServerSettings:
 def rasa_command(python: str, s: ServerSettings) -> List[str]:
     """The `rasa run` command line for these settings."""
     cmd = [python, "-m", "rasa", "run", "--model", s.model, "--interface", s.host, "--port", str(s.port),
-           "--endpoints", "endpoints.yml", "--credentials", s.credentials]
+           "--endpoints", s.endpoints, "--credentials", s.credentials]
     for origin in s.cors_origins:
         cmd += ["--cors", origin]
     # The HTTP API exposes every conversation and accepts model uploads: it stays off unless
