@@ -17,7 +17,7 @@ export BOT_PORT ?= 5005
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 
 .DEFAULT_GOAL := help
-.PHONY: help run shell test eval crossval bench validate train setup lock clean
+.PHONY: help run shell test eval crossval bench report purge validate train setup lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,13 @@ crossval: $(SPACY_PIPELINE) ## Rasa NLU cross-validation on the training data (F
 
 bench: $(MODEL) ## Training time, start-up time, memory and latency (prints numbers)
 	$(PY) scripts/bench.py
+
+DAYS ?=
+report: $(VENV)/.installed ## Staff report of the stored conversations to report.html (DAYS=7: last 7 days only)
+	$(PY) -m bot report --out report.html $(if $(DAYS),--since $(DAYS))
+
+purge: $(VENV)/.installed ## Delete conversations older than retention_days in endpoints.yml (DRY_RUN=1: only count)
+	$(PY) -m bot purge $(if $(DRY_RUN),--dry-run)
 
 validate: setup ## Check the training data and domain for conflicts
 	$(RASA) data validate --fail-on-warnings
@@ -77,11 +84,3 @@ lock: ## Re-lock every package version after changing pyproject.toml
 
 clean: ## Remove the trained model and built pipeline (keeps the venv and conversations)
 	rm -rf models .rasa var/spacy var/crossval results
-
-.PHONY: report purge
-DAYS ?=
-report: $(VENV)/.installed ## Staff report of the stored conversations to report.html (DAYS=7: last 7 days only)
-	$(PY) -m bot report --out report.html $(if $(DAYS),--since $(DAYS))
-
-purge: $(VENV)/.installed ## Delete conversations older than retention_days in endpoints.yml (DRY_RUN=1: only count)
-	$(PY) -m bot purge $(if $(DRY_RUN),--dry-run)
