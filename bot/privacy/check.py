@@ -44,9 +44,10 @@ def forbidden(messages: Iterable[Dict]) -> List[str]:
 def leaks(stored: bytes, messages: Iterable[Dict]) -> List[str]:
     """The forbidden strings found in `stored` (raw bytes of the database, or its rows)."""
     text = stored.decode("utf-8", errors="replace").lower()
-    # A number counts only as a whole number: "1972" is not found inside 1.1225651519722e-08.
+    # A number counts only as a whole number, not as digits of a stored float: "1972" is not
+    # found in 1.1225651519722e-08 nor in the timestamp 1764281234.1972.
     return [s for s in forbidden(messages)
-            if re.search(("(?<!\\d)" if s[0].isdigit() else "") + re.escape(s) + ("(?!\\d)" if s[-1].isdigit() else ""),
+            if re.search(("(?<![\\d.])" if s[0].isdigit() else "") + re.escape(s) + ("(?!\\.?\\d)" if s[-1].isdigit() else ""),
                          text)]
 
 
