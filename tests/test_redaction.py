@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from bot.privacy.redaction import KINDS, placeholder, redact, redact_event
+from bot.privacy.check import leaks
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "pii_corpus.yml").read_text(encoding="utf-8"))
 MESSAGES = CORPUS["messages"]
@@ -85,3 +86,16 @@ def test_the_bot_s_own_messages_are_not_touched():
 def test_slot_values_are_redacted():
     out, counts = redact_event({"event": "slot", "name": "email", "value": "jane@example.com"})
     assert out == {"event": "slot", "name": "email", "value": "[EMAIL]"} and counts == {"EMAIL": 1}
+
+
+@pytest.mark.parametrize("stored,found", [
+    (b'{"text": "i was born in 1972"}', ["1972"]),
+    (b'{"text": "born 1972-03-04"}', ["1972"]),
+    (b'{"text": "call 202 555 0199"}', ["202 555 0199"]),
+    (b'{"text": "call 2025550199"}', ["2025550199"]),
+    (b'{"text": "call [PHONE]", "timestamp": 1764281234.1972}', []),
+    (b'{"message_id": "9f1972ab0c", "confidence": 1.1972e-05}', []),
+])
+def test_the_leak_check_finds_whole_numbers_not_digits_of_ids_or_floats(stored, found):
+    corpus = [{"text": "x", "pii": ["1972"]}, {"text": "y", "pii": ["202 555 0199"]}]
+    assert sorted(leaks(stored, corpus)) == sorted(found)

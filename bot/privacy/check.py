@@ -44,11 +44,12 @@ def forbidden(messages: Iterable[Dict]) -> List[str]:
 def leaks(stored: bytes, messages: Iterable[Dict]) -> List[str]:
     """The forbidden strings found in `stored` (raw bytes of the database, or its rows)."""
     text = stored.decode("utf-8", errors="replace").lower()
-    # A number counts only as a whole number, not as digits of a stored float: "1972" is not
-    # found in 1.1225651519722e-08 nor in the timestamp 1764281234.1972.
+    # A number counts only as a whole number, not as digits inside a stored float or a random
+    # hex id: "1972" is not found in 1.1225651519722e-08, in the timestamp 1764281234.1972 nor
+    # in the message id 9f1972ab....
     return [s for s in forbidden(messages)
-            if re.search(("(?<![\\d.])" if s[0].isdigit() else "") + re.escape(s) + ("(?!\\.?\\d)" if s[-1].isdigit() else ""),
-                         text)]
+            if re.search(("(?<![0-9a-z.])" if s[0].isdigit() else "") + re.escape(s)
+                         + ("(?![0-9a-z]|\\.\\d)" if s[-1].isdigit() else ""), text)]
 
 
 def stored_user_texts(engine: sa.engine.Engine) -> Dict[str, List[str]]:
