@@ -52,7 +52,7 @@ def create_indexes(engine: sa.engine.Engine) -> None:
 class ClinicTrackerStore(SQLTrackerStore):
     def __init__(self, domain=None, host: Optional[str] = None, sqlite_path: str = DEFAULT_SQLITE_PATH,
                  event_broker=None, retention_days: int = DEFAULT_RETENTION_DAYS, save_attempts: int = 3,
-                 retry_delay: float = 0.2, busy_timeout_ms: int = 10000, **kwargs: Any) -> None:
+                 retry_delay: float = 0.2, busy_timeout_ms: int = 5000, **kwargs: Any) -> None:
         url = database_url(os.environ.get(DATABASE_URL_ENV), sqlite_path)
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
