@@ -1,4 +1,8 @@
 """Conversation storage on SQLite (default) and PostgreSQL (by URL)."""
+import asyncio
+import logging
+import multiprocessing
+import sqlite3
 import uuid
 
 import pytest
@@ -7,9 +11,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import DATABASE_URL_ENV, ClinicTrackerStore, database_url
+from bot.tracker_store import DATABASE_URL_ENV, INDEXES, ClinicTrackerStore, database_url
+from postgres_db import SERVER_URL, server_available
 
-POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def test_default_is_a_sqlite_file():
@@ -27,7 +31,6 @@ def roundtrip(store):
     tracker = DialogueStateTracker.from_events(sender, [
         ActionExecuted("action_listen"), UserUttered("what is bdnf", {"name": "topic_bdnf", "confidence": 1.0}),
         ActionExecuted("utter_topic_bdnf")])
-    import asyncio
     asyncio.run(store.save(tracker))
     loaded = asyncio.run(store.retrieve(sender))
     return loaded
@@ -41,20 +44,9 @@ def test_sqlite_store_creates_its_folder_and_keeps_conversations(tmp_path, monke
     assert (tmp_path / "new" / "conv.db").exists()
 
 
-def postgres_available():
-    try:
-        engine = sa.create_engine(POSTGRES_URL, future=True)
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except Exception:
-        return False
-
-
-@pytest.mark.skipif(not postgres_available(), reason=f"no PostgreSQL at {POSTGRES_URL}")
+@pytest.mark.skipif(not server_available(), reason=f"no PostgreSQL at {SERVER_URL}")
 def test_postgresql_store_by_url(monkeypatch):
-    monkeypatch.setenv(DATABASE_URL_ENV, POSTGRES_URL)
+    monkeypatch.setenv(DATABASE_URL_ENV, SERVER_URL)
     store = ClinicTrackerStore(domain=Domain.empty())
     assert store.engine.dialect.name == "postgresql"
     loaded = roundtrip(store)
@@ -62,13 +54,6 @@ def test_postgresql_store_by_url(monkeypatch):
 
 
 # -- redaction, durability, concurrency ----------------------------------------------------
-
-import asyncio
-import logging
-import multiprocessing
-import sqlite3
-
-from bot.tracker_store import INDEXES
 
 PII_TEXT = "my name is Jane Doe, call +44 20 7946 0958 or jane.doe@example.com, born 03/04/1985"
 
@@ -170,9 +155,9 @@ def test_a_failed_save_is_retried_logged_reported_and_written_later(tmp_path, mo
         "my name is [NAME], call [PHONE] or [EMAIL], born [DATE]", "what is bdnf"]
 
 
-@pytest.mark.skipif(not postgres_available(), reason=f"no PostgreSQL at {POSTGRES_URL}")
+@pytest.mark.skipif(not server_available(), reason=f"no PostgreSQL at {SERVER_URL}")
 def test_postgresql_store_redacts_and_has_the_indexes(monkeypatch):
-    monkeypatch.setenv(DATABASE_URL_ENV, POSTGRES_URL)
+    monkeypatch.setenv(DATABASE_URL_ENV, SERVER_URL)
     store = ClinicTrackerStore(domain=Domain.empty())
     sender = uuid.uuid4().hex
     asyncio.run(store.save(conversation(sender, [PII_TEXT])))
