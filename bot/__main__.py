@@ -79,16 +79,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     return 2
 
 
+def _open_store(args: argparse.Namespace):
+    """The conversation database for purge and report, or None after saying why not."""
+    from bot.storage.db import open_database
+
+    try:
+        return open_database(args.endpoints, args.db)
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return None
+
+
 def _purge(args: argparse.Namespace) -> int:
     import time
 
-    from bot.storage.db import open_database, retention_days
+    from bot.storage.db import retention_days
     from bot.storage.retention import purge
 
-    try:
-        engine = open_database(args.endpoints, args.db)
-    except FileNotFoundError as e:
-        print(f"error: {e}", file=sys.stderr)
+    engine = _open_store(args)
+    if engine is None:
         return 1
     days = args.older_than if args.older_than is not None else retention_days(args.endpoints)
     result = purge(engine, now=time.time(), older_than_days=days, conversation=args.conversation,
@@ -109,12 +118,9 @@ def _report(args: argparse.Namespace) -> int:
     import time
 
     from bot.report.figures import compute_figures, load_rows
-    from bot.storage.db import open_database
 
-    try:
-        engine = open_database(args.endpoints, args.db)
-    except FileNotFoundError as e:
-        print(f"error: {e}", file=sys.stderr)
+    engine = _open_store(args)
+    if engine is None:
         return 1
     now = time.time()
     since = now - args.since * 86400 if args.since is not None else None
