@@ -34,7 +34,8 @@ from bot.localserver import LocalBot, send_message  # noqa: E402
 
 # Headline sets first. pattern_examples.yml was written to exercise the guard's rules, so its
 # figures say that each rule works, not how well the bot generalises.
-DEFAULT_SETS = ["dev.yml", "safety.yml", "blind.yml", "pattern_examples.yml"]
+DEFAULT_SETS = ["dev.yml", "safety.yml", "blind.yml", "real.yml", "crisis.yml", "near_miss.yml",
+                "pattern_examples.yml"]
 
 
 def stored_parse_data(db_path: Path) -> dict:

@@ -4,6 +4,7 @@ import pytest
 import yaml
 from spacy.matcher import Matcher
 
+from bot.evaluation import load_cases
 from bot.safety.guard import CLINICAL, CRISIS, SafetyGuard, load_guard
 from bot.safety.patterns import PatternError, compile_pattern, parse_rules
 from bot.spacy_pipeline import make_pipeline
@@ -122,9 +123,8 @@ def test_every_example_gets_its_rules_response(guard, rules):
 def test_every_example_is_in_an_evaluation_set_with_the_same_label(root, rules):
     labelled = {}
     for path in (root / "eval").glob("*.yml"):
-        for label, texts in yaml.safe_load(path.read_text()).items():
-            for t in texts or []:
-                labelled[t] = label
+        for text, label in load_cases(yaml.safe_load(path.read_text())):
+            labelled[text] = label
     _, parsed = rules
     for rule in parsed:
         for example in rule.examples:

@@ -8,6 +8,8 @@ from collections import Counter
 import pytest
 import yaml
 
+from bot.evaluation import load_cases
+
 MIN_PER_INTENT = 25
 MIN_CLINICAL = 80
 MIN_CRISIS = 50
@@ -55,11 +57,18 @@ def test_evaluation_sets_are_never_trained_on(root, examples):
     trained = {normalise(t) for texts in examples.values() for t in texts}
     leaked = []
     for path in (root / "eval").glob("*.yml"):
-        for label, texts in yaml.safe_load(path.read_text()).items():
-            leaked += [(path.name, t) for t in texts or [] if normalise(t) in trained]
+        cases = load_cases(yaml.safe_load(path.read_text()))
+        leaked += [(path.name, text) for text, _ in cases if normalise(text) in trained]
     assert not leaked, leaked
 
 
 def test_evaluation_labels_are_known_intents(root, domain):
     for path in (root / "eval").glob("*.yml"):
-        assert set(yaml.safe_load(path.read_text())) <= set(domain["intents"]), path.name
+        labels = {label for _, label in load_cases(yaml.safe_load(path.read_text()))}
+        assert labels <= set(domain["intents"]), path.name
+
+
+def test_real_phrasings_say_what_kind_of_page_they_came_from(root):
+    cases = yaml.safe_load((root / "eval" / "real.yml").read_text())["cases"]
+    assert len(cases) >= 150
+    assert all(case.get("source") and "http" not in case["source"] for case in cases)
