@@ -56,3 +56,9 @@ def test_message_without_text_is_untouched(component):
     m = Message(data={"intent": {"name": "greet", "confidence": 1.0}})
     component.process([m])
     assert m.get("intent")["name"] == "greet"
+
+
+def test_a_clinical_rule_never_downgrades_the_classifiers_crisis(component):
+    (m,) = component.process([message("can i take ketamine with lexapro", intent="crisis", confidence=0.4)])
+    assert m.get("intent")["name"] == "crisis"
+    assert m.get(GUARD_KEY)["intent"] == "clinical_decision", "what the rule saw is still recorded for audit"

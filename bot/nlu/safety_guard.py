@@ -17,6 +17,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.safety.guard import CLINICAL, CRISIS
+
 GUARD_KEY = "safety_guard"
 
 
@@ -51,4 +53,8 @@ class SafetyGuardComponent(GraphComponent):
         classifier = message.get(INTENT) or {}
         message.set(GUARD_KEY, {"rule": match.rule, "intent": match.intent, "matched": match.matched_text,
                                 "classifier_intent": classifier.get("name")}, add_to_output=True)
+        if match.intent == CLINICAL and classifier.get("name") == CRISIS:
+            # Crisis beats clinical whichever net saw it: a clinical rule never downgrades the
+            # classifier's crisis ("my husband collapsed after his infusion, is that a side effect").
+            return
         message.set(INTENT, {"name": match.intent, "confidence": 1.0}, add_to_output=True)

@@ -1,0 +1,46 @@
+"""From the classifier's probabilities to one intent: safety first, then a confident answer.
+
+The costs are not symmetric. A crisis message that gets an article answer can cost a life; a
+personal clinical question that gets an article answer plays doctor; a general question that
+gets the safety response only sends the patient to their provider. So the safety intents win
+as soon as they are plausible, at a lower probability than any article answer needs, and an
+article answer needs enough probability that a wrong one is unlikely; below that the patient
+gets the honest "I can't answer that".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence, Tuple
+
+CRISIS = "crisis"
+CLINICAL = "clinical_decision"
+FALLBACK = "nlu_fallback"  # Rasa's name for "unsure"; a rule answers it with the decline
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    crisis: float = 0.3
+    clinical: float = 0.3
+    answer: float = 0.3
+
+    def __post_init__(self) -> None:
+        for name in ("crisis", "clinical", "answer"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ValueError(f"threshold {name} must be in (0, 1], got {value!r}")
+
+
+def decide(ranking: Sequence[Tuple[str, float]], thresholds: Thresholds) -> Tuple[str, float]:
+    """(intent, confidence) for a ranking of (intent, probability), best first."""
+    if not ranking:
+        return FALLBACK, thresholds.answer
+    probability = dict(ranking)
+    if probability.get(CRISIS, 0.0) >= thresholds.crisis:
+        return CRISIS, probability[CRISIS]
+    if probability.get(CLINICAL, 0.0) >= thresholds.clinical:
+        return CLINICAL, probability[CLINICAL]
+    best, confidence = ranking[0]
+    if confidence < thresholds.answer:
+        # As Rasa's FallbackClassifier does: the threshold stands in for the confidence.
+        return FALLBACK, thresholds.answer
+    return best, confidence

@@ -1,0 +1,132 @@
+"""Rasa NLU component: the intent classifier (a thin adapter over linear_model and decision).
+
+It reads the sentence-level sparse features of the featurizers before it (word and character
+n-gram counts), ranks every intent by probability, and picks one with `decision.decide`:
+safety intents first, then an article answer if it is confident enough, else `nlu_fallback`.
+It therefore also does the job of Rasa's FallbackClassifier, which must not follow it (that
+would turn a plausible crisis below the answer threshold back into "unsure").
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
+
+import scipy.sparse as sp
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu import linear_model
+from bot.nlu.decision import FALLBACK, Thresholds, decide
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "linear_model.npz"
+RANKING_LENGTH = 10  # what is stored with each message, for the audit trail and the report
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class LinearIntentClassifier(IntentClassifier, GraphComponent):
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [Featurizer]
+
+    @staticmethod
+    def required_packages() -> List[str]:
+        return ["sklearn"]
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            "C": 100.0,                  # inverse regularisation strength of the logistic regression
+            "max_iter": 3000,            # enough for lbfgs to converge on our data
+            "crisis_threshold": 0.3,     # see bot/nlu/decision.py for why safety comes first
+            "clinical_threshold": 0.3,
+            "answer_threshold": 0.3,
+        }
+
+    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 model: Optional[linear_model.LinearModel] = None) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self.thresholds = Thresholds(crisis=self.config["crisis_threshold"],
+                                     clinical=self.config["clinical_threshold"],
+                                     answer=self.config["answer_threshold"])
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = linear_model.load(directory / MODEL_FILE)
+        except (ValueError, FileNotFoundError, KeyError, OSError):
+            # No trained model (e.g. no intent examples): say so, classify nothing.
+            logger.warning("No trained intent classifier in the model; every message will be 'unsure'.")
+            model = None
+        return cls(config, model_storage, resource, model)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
+        if not examples:
+            return self._resource
+        counts, blocks = _counts(examples)
+        self.model = linear_model.fit(counts, [e.get(INTENT) for e in examples], blocks,
+                                      c=float(self.config["C"]), max_iter=int(self.config["max_iter"]))
+        with self._model_storage.write_to(self._resource) as directory:
+            linear_model.save(self.model, directory / MODEL_FILE)
+        return self._resource
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        with_text = [m for m in messages if m.get(TEXT)]
+        if self.model is None or not with_text:
+            return messages
+        counts, _ = _counts(with_text, self.model.blocks)
+        probabilities = linear_model.predict_proba(self.model, counts)
+        for i, (message, row) in enumerate(zip(with_text, probabilities)):
+            ranking = linear_model.ranking(self.model, row)
+            intent, confidence = decide(ranking, self.thresholds)
+            if counts[i].nnz == 0:
+                # Nothing the model knows (only punctuation, an unknown script): its answer
+                # would be the prior alone, which is no evidence for anything.
+                intent, confidence = FALLBACK, self.thresholds.answer
+            message.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": p} for name, p in ranking[:RANKING_LENGTH]],
+                        add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process(training_data.training_examples)
+        return training_data
+
+
+def _counts(messages: List[Message], blocks: Optional[Sequence[int]] = None) -> Tuple[sp.csr_matrix, Tuple[int, ...]]:
+    """The sentence-level sparse features of each featurizer, side by side, one row per message.
+
+    Returns the matrix and the width of each featurizer's block. A message the featurizers
+    found nothing in is a row of zeros.
+    """
+    per_message = [[f.features for f in m.features if f.attribute == TEXT and f.is_sparse()
+                    and f.type == FEATURE_TYPE_SENTENCE] for m in messages]
+    if blocks is None:
+        blocks = next((tuple(x.shape[1] for x in parts) for parts in per_message if parts), ())
+    if not blocks:
+        raise ValueError("the intent classifier needs a sparse featurizer (CountVectorsFeaturizer) before it")
+    rows = []
+    for parts in per_message:
+        if tuple(x.shape[1] for x in parts) != tuple(blocks):
+            parts = [sp.csr_matrix((1, width)) for width in blocks]
+        rows.append(sp.hstack([sp.csr_matrix(x) for x in parts]))
+    return sp.vstack(rows).tocsr(), tuple(blocks)

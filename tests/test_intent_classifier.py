@@ -1,0 +1,147 @@
+"""The intent classifier: its model arithmetic, its decision rule, and the Rasa component."""
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu import linear_model
+from bot.nlu.decision import FALLBACK, Thresholds, decide
+from bot.nlu.intent_classifier import LinearIntentClassifier
+
+TH = Thresholds(crisis=0.2, clinical=0.5, answer=0.4)
+
+
+@pytest.mark.parametrize("ranking,expected", [
+    ([("topic_bdnf", 0.7), ("crisis", 0.25), ("greet", 0.05)], "crisis"),         # crisis wins early
+    ([("topic_bdnf", 0.8), ("crisis", 0.15), ("greet", 0.05)], "topic_bdnf"),
+    ([("clinical_decision", 0.55), ("topic_bdnf", 0.45)], "clinical_decision"),
+    ([("topic_bdnf", 0.45), ("clinical_decision", 0.40), ("crisis", 0.15)], "topic_bdnf"),
+    ([("topic_bdnf", 0.35), ("topic_ptsd", 0.33), ("greet", 0.32)], FALLBACK),   # unsure: decline
+    ([], FALLBACK),
+])
+def test_decision_puts_safety_first_then_a_confident_answer(ranking, expected):
+    assert decide(ranking, TH)[0] == expected
+
+
+def test_fallback_confidence_is_the_threshold_as_in_rasa():
+    assert decide([("topic_bdnf", 0.2)], TH) == (FALLBACK, 0.4)
+
+
+@pytest.mark.parametrize("bad", [0.0, -0.1, 1.5])
+def test_thresholds_outside_zero_to_one_are_refused(bad):
+    with pytest.raises(ValueError):
+        Thresholds(crisis=bad)
+
+
+def _toy_counts():
+    rng = np.random.default_rng(0)
+    counts = sp.csr_matrix(rng.poisson(0.3, size=(60, 12)).astype(float))
+    labels = ["a" if row[:4].sum() > row[4:8].sum() else "b" if row[4:8].sum() > row[8:].sum() else "c"
+              for row in counts.toarray()]
+    return counts, labels
+
+
+def test_predictions_equal_scikit_learns_and_survive_saving(tmp_path):
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import normalize
+
+    counts, labels = _toy_counts()
+    model = linear_model.fit(counts, labels, blocks=(5, 7), c=10)
+    # The same arithmetic done by scikit-learn's own objects, block by block.
+    idf = TfidfTransformer(sublinear_tf=True).fit(counts)
+    x = idf.transform(counts, copy=True)
+    x = normalize(sp.hstack([normalize(x[:, :5]), normalize(x[:, 5:])]).tocsr())
+    reference = LogisticRegression(C=10, max_iter=3000).fit(x, labels)
+    assert np.allclose(linear_model.predict_proba(model, counts), reference.predict_proba(x), atol=1e-6)
+
+    linear_model.save(model, tmp_path / "m.npz")
+    loaded = linear_model.load(tmp_path / "m.npz")
+    assert loaded.classes == model.classes and loaded.blocks == (5, 7)
+    assert np.array_equal(linear_model.predict_proba(loaded, counts), linear_model.predict_proba(model, counts))
+
+
+def test_blocks_must_cover_every_column():
+    counts, labels = _toy_counts()
+    with pytest.raises(ValueError):
+        linear_model.fit(counts, labels, blocks=(5, 5))
+
+
+def test_the_saved_model_holds_no_pickled_objects(tmp_path):
+    counts, labels = _toy_counts()
+    linear_model.save(linear_model.fit(counts, labels, blocks=(12,)), tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as data:  # raises if any array is an object array
+        assert set(data.files) == {"classes", "blocks", "idf", "coef", "intercept"}
+
+
+TRAINING = {
+    "topic_bdnf": ["what is bdnf", "tell me about bdnf", "bdnf and ketamine", "how does ketamine raise bdnf"],
+    "topic_ptsd": ["can ketamine help ptsd", "ketamine for ptsd", "is ketamine studied for ptsd", "ptsd research"],
+    "crisis": ["i want to kill myself", "i want to die tonight", "i am going to end my life", "kill myself"],
+}
+
+
+@pytest.fixture()
+def trained(tmp_path):
+    """Tokenizer, two featurizers and the classifier, trained on a tiny data set."""
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    words = CountVectorsFeaturizer({**CountVectorsFeaturizer.get_default_config()}, storage, Resource("w"), context)
+    chars = CountVectorsFeaturizer({**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb",
+                                    "min_ngram": 2, "max_ngram": 4}, storage, Resource("c"), context)
+    data = TrainingData([Message(data={"text": t, "intent": i}) for i, ts in TRAINING.items() for t in ts])
+    tokenizer.process_training_data(data)
+    for featurizer in (words, chars):
+        featurizer.train(data)
+        featurizer.process_training_data(data)
+    config = {**LinearIntentClassifier.get_default_config(), "C": 100}
+    classifier = LinearIntentClassifier.create(config, storage, Resource("clf"), context)
+    classifier.train(data)
+
+    def parse(text, component=classifier):
+        message = Message(data={"text": text})
+        tokenizer.process([message])
+        words.process([message])
+        chars.process([message])
+        component.process([message])
+        return message
+
+    return parse, config, storage, context
+
+
+def test_component_classifies_and_ranks(trained):
+    parse, *_ = trained
+    message = parse("what does bdnf do")
+    assert message.get("intent")["name"] == "topic_bdnf"
+    ranking = message.get("intent_ranking")
+    assert [r["name"] for r in ranking][0] == "topic_bdnf" and len(ranking) == 3
+    assert abs(sum(r["confidence"] for r in ranking) - 1) < 1e-6
+
+
+def test_component_reloads_from_model_storage(trained):
+    parse, config, storage, context = trained
+    loaded = LinearIntentClassifier.load(config, storage, Resource("clf"), context)
+    assert parse("i want to kill myself", loaded).get("intent")["name"] == "crisis"
+    assert parse("ketamine ptsd", loaded).get("intent") == parse("ketamine ptsd").get("intent")
+
+
+def test_a_message_with_nothing_to_featurize_is_unsure(trained):
+    parse, *_ = trained
+    assert parse("?!").get("intent")["name"] == FALLBACK
+
+
+def test_missing_model_classifies_nothing_instead_of_crashing(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage,
+                                            Resource("absent"), context)
+    message = Message(data={"text": "hello"})
+    component.process([message])
+    assert message.get("intent") is None
