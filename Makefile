@@ -17,7 +17,7 @@ export BOT_PORT ?= 5005
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 
 .DEFAULT_GOAL := help
-.PHONY: help run shell test eval crossval bench report purge validate train setup lock clean
+.PHONY: help run shell test eval stability crossval bench report purge validate train setup lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,8 +34,12 @@ test: $(MODEL) $(AXE) ## Set up, train if needed, then run the whole test suite
 eval: $(MODEL) ## Accuracy and safety recall on the held-out sets, through a running bot's REST channel
 	$(PY) scripts/evaluate.py
 
+K ?= 5
+stability: $(VENV)/.installed $(SPACY_PIPELINE) ## Retrain K times (K=5), each without a random 1% of the examples; how many answers change
+	K=$(K) $(PY) scripts/stability.py
+
 FOLDS ?= 5
-crossval: $(SPACY_PIPELINE) ## Rasa NLU cross-validation on the training data (FOLDS=5; ~6 min a fold)
+crossval: $(SPACY_PIPELINE) ## Rasa NLU cross-validation on the training data (FOLDS=5; about a minute a fold)
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds $(FOLDS) --out var/crossval
 
 bench: $(MODEL) ## Training time, start-up time, memory and latency (prints numbers)

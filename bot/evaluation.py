@@ -212,3 +212,29 @@ def render_responses(domain_responses: Mapping[str, list], variables: Mapping[st
     return {name: interpolate_text(variations[0].get("text", ""), dict(variables))
             for name, variations in domain_responses.items() if variations}
 
+
+
+def changed_share(runs: Sequence[Sequence[str]]) -> float:
+    """Share of messages whose outcome differs between any two runs.
+
+    `runs` holds one list of outcomes per run, in the same message order.
+    """
+    if not runs or not runs[0]:
+        return float("nan")
+    return sum(len(set(outcomes)) > 1 for outcomes in zip(*runs)) / len(runs[0])
+
+
+def without_examples(nlu_yaml: str, keep) -> str:
+    """The text of a training-data file minus the examples for which keep(i) is false.
+
+    Examples ("    - ...") are numbered from 0 in file order; everything else is kept as is.
+    """
+    out, i = [], 0
+    for line in nlu_yaml.splitlines(keepends=True):
+        if line.startswith("    - "):
+            if not keep(i):
+                i += 1
+                continue
+            i += 1
+        out.append(line)
+    return "".join(out)

@@ -34,6 +34,7 @@ from bot.localserver import LocalBot, send_message  # noqa: E402
 
 # Headline sets first. pattern_examples.yml was written to exercise the guard's rules, so its
 # figures say that each rule works, not how well the bot generalises.
+BOTH = "both (what patients saw)"
 DEFAULT_SETS = ["dev.yml", "safety.yml", "blind.yml", "real.yml", "crisis.yml", "near_miss.yml",
                 "pattern_examples.yml"]
 
@@ -52,6 +53,50 @@ def stored_parse_data(db_path: Path) -> dict:
     return parses
 
 
+def default_sets() -> list:
+    return [ROOT / "eval" / name for name in DEFAULT_SETS if (ROOT / "eval" / name).exists()]
+
+
+def rendered_responses() -> dict:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    return render_responses(domain["responses"], response_variables(load_clinic(ROOT / "clinic.yml")))
+
+
+def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers: int = 4) -> dict:
+    """{set name: {configuration: [Result, ...]}}, every message a fresh conversation.
+
+    With the bot's database (`db`), also what the classifier alone and the rule guard alone
+    would have answered, from the parse data stored with each message.
+    """
+    measured = {}
+    for path in sets:
+        cases = load_cases(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+
+        def ask(case):
+            text, label = case
+            sender = f"eval-{uuid.uuid4().hex}"
+            return sender, Result(text, label, identify_response(send_message(url, sender, text), rendered))
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            sent = list(pool.map(ask, cases))
+        results = {}
+        if db:
+            parses = stored_parse_data(db)
+            alone = {s: configuration_responses(parses.get(s, {})) for s, _ in sent}
+            results["classifier alone"] = [Result(r.text, r.label, alone[s]["classifier"]) for s, r in sent]
+            results["rule guard alone"] = [Result(r.text, r.label, alone[s]["guard"]) for s, r in sent]
+        results[BOTH] = [r for _, r in sent]
+        measured[os.path.relpath(path, ROOT)] = results
+    return measured
+
+
+def start_bot(model: str, tmp: Path) -> LocalBot:
+    """A bot of our own for one measurement, storing its conversations in `tmp`."""
+    print(f"Starting the bot with {model}...", file=sys.stderr)
+    return LocalBot(model, cwd=ROOT, env={"BOT_DATABASE_URL": f"sqlite:///{tmp / 'eval.db'}"},
+                    action_server=False, log_path=tmp / "server.log").start()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--set", action="append", dest="sets", help="evaluation file(s) (default: all of eval/)")
@@ -61,48 +106,22 @@ def main() -> int:
     ap.add_argument("--no-misses", action="store_true", help="print the figures only")
     args = ap.parse_args()
 
-    sets = [Path(p) for p in args.sets] if args.sets else [
-        ROOT / "eval" / name for name in DEFAULT_SETS if (ROOT / "eval" / name).exists()]
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
-    rendered = render_responses(domain["responses"], response_variables(load_clinic(ROOT / "clinic.yml")))
-
+    sets = [Path(p) for p in args.sets] if args.sets else default_sets()
     tmp = Path(tempfile.mkdtemp(prefix="eval-"))
-    db = tmp / "eval.db"
-    bot = None
-    url = args.url
-    if not url:
-        print("Starting the bot for this run...", file=sys.stderr)
-        bot = LocalBot(args.model, cwd=ROOT, env={"BOT_DATABASE_URL": f"sqlite:///{db}"},
-                       action_server=False, log_path=tmp / "server.log").start()
-        url = bot.url
+    bot = None if args.url else start_bot(args.model, tmp)
     try:
-        for path in sets:
-            cases = load_cases(yaml.safe_load(path.read_text(encoding="utf-8")))
-
-            def ask(case):
-                text, label = case
-                sender = f"eval-{uuid.uuid4().hex}"
-                return sender, Result(text, label, identify_response(send_message(url, sender, text), rendered))
-
-            with ThreadPoolExecutor(max_workers=args.workers) as pool:
-                sent = list(pool.map(ask, cases))
-            both = [result for _, result in sent]
-            reports = {}
-            if bot:
-                parses = stored_parse_data(db)
-                alone = {s: configuration_responses(parses.get(s, {})) for s, _ in sent}
-                reports["classifier alone"] = score(Result(r.text, r.label, alone[s]["classifier"]) for s, r in sent)
-                reports["rule guard alone"] = score(Result(r.text, r.label, alone[s]["guard"]) for s, r in sent)
-            reports["both (what patients saw)"] = score(both)
-            name = os.path.relpath(path, ROOT)
-            print(f"== {name}: {len(cases)} messages, one fresh conversation each\n")
-            print(format_comparison(reports))
-            print()
-            print(format_report(f"{name}, both nets", reports["both (what patients saw)"], show_misses=not args.no_misses))
-            print()
+        measured = measure_sets(args.url or bot.url, sets, rendered_responses(),
+                                db=None if args.url else tmp / "eval.db", workers=args.workers)
     finally:
         if bot:
             bot.stop()
+    for name, results in measured.items():
+        reports = {configuration: score(rs) for configuration, rs in results.items()}
+        print(f"== {name}: {len(results[BOTH])} messages, one fresh conversation each\n")
+        print(format_comparison(reports))
+        print()
+        print(format_report(f"{name}, both nets", reports[BOTH], show_misses=not args.no_misses))
+        print()
     return 0
 
 

@@ -52,3 +52,25 @@ def test_configurations_from_stored_parse_data():
 
     unsure = {"intent": {"name": "nlu_fallback"}, "intent_ranking": [{"name": "nlu_fallback"}]}
     assert configuration_responses(unsure) == {"classifier": DECLINE, "guard": DECLINE}
+
+
+def test_changed_share_counts_messages_that_differ_in_any_run():
+    from bot.evaluation import changed_share
+
+    runs = [["a", "b", "c", "d"], ["a", "b", "x", "d"], ["a", "y", "c", "d"]]
+    assert changed_share(runs) == 0.5
+    assert changed_share([["a", "b"]] * 3) == 0.0
+
+
+def test_without_examples_drops_only_the_chosen_examples():
+    from bot.evaluation import without_examples
+
+    text = "nlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n# comment\n- intent: bye\n  examples: |\n    - bye\n"
+    assert without_examples(text, lambda i: i != 1) == text.replace("    - hello\n", "")
+    assert without_examples(text, lambda i: True) == text
+
+
+def test_load_cases_reads_sourced_cases_and_crisis_kinds():
+    assert load_cases({"cases": [{"text": "what is ketamine?", "expect": "topic_what_is_ketamine", "source": "x"}]}) \
+        == [("what is ketamine?", "topic_what_is_ketamine")]
+    assert load_cases({"crisis_overdose": ["i took all my pills"]}) == [("i took all my pills", "crisis")]
