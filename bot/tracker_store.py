@@ -11,7 +11,10 @@ What this adds to Rasa's `SQLTrackerStore`:
   memory and written with that conversation's next save; `health()` reports it;
 - SQLite runs in WAL mode with a busy timeout, and writes take the write lock up front, so
   concurrent conversations wait for each other instead of failing with "database is locked";
-- indexes for the staff report and the retention purge.
+- indexes for the staff report and the retention purge;
+- the conversations it saved last are kept in memory and served from there while the
+  database holds nothing newer, instead of being rebuilt from every stored event at every
+  message (which made a turn cost more the longer the conversation).
 """
 from __future__ import annotations
 
@@ -20,13 +23,14 @@ import json
 import logging
 import os
 import threading
+from collections import OrderedDict
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.events import Event
+from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.redaction import redact_event
@@ -41,6 +45,17 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_events_timestamp ON events (timestamp)",
     "CREATE INDEX IF NOT EXISTS ix_events_sender_id_timestamp ON events (sender_id, timestamp)",
 )
+
+
+# How many recently saved conversations are kept in memory. A conversation that falls out is
+# simply read from the database again; 1,000 covers every conversation of a busy evening.
+RECENT_CONVERSATIONS = 1000
+
+
+class _Recent(NamedTuple):
+    tracker: DialogueStateTracker
+    events: int   # len(tracker.events) when it was saved: more means it changed unsaved
+    last_id: int  # the conversation's newest stored row then: another means someone else wrote
 
 
 def create_indexes(engine: sa.engine.Engine) -> None:
@@ -73,6 +88,7 @@ class ClinicTrackerStore(SQLTrackerStore):
         # Conversations whose last save failed: served from here and written with their next
         # save, so a database outage loses nothing that the process still holds.
         self._unsaved: Dict[str, DialogueStateTracker] = {}
+        self._recent: "OrderedDict[str, _Recent]" = OrderedDict()
 
     # -- health -----------------------------------------------------------------------------
 
@@ -102,6 +118,7 @@ class ClinicTrackerStore(SQLTrackerStore):
                 self._unsaved.pop(tracker.sender_id, None)
                 self._degraded = False
             return
+        self._forget(tracker.sender_id)
         self._record_failure(tracker, error)
 
     def _record_failure(self, tracker: DialogueStateTracker, error: Optional[BaseException]) -> None:
@@ -123,13 +140,56 @@ class ClinicTrackerStore(SQLTrackerStore):
                 # later turns into a write fails at once with "database is locked" in WAL
                 # mode when another conversation wrote in between, whatever the busy timeout.
                 session.execute(sa.text("BEGIN IMMEDIATE"))
+            written = []
             for event in self._additional_events(session, tracker):
-                data, _ = redact_event(event.as_dict())
+                data, found = redact_event(event.as_dict())
+                written.append((event, data, found))
                 session.add(self.SQLEvent(
                     sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
                     intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
                     action_name=data.get("name"), data=json.dumps(data)))
+            session.flush()
+            # Keep the tracker only if it is exactly what reading the database would give: the
+            # events of its current session. After a new session started it also holds the old
+            # one, and the next read must come from the database.
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            last_id = self._last_id(session, tracker.sender_id)
             session.commit()
+        if stored == len(tracker.events) and _as_stored(tracker, written):
+            self._remember(tracker, last_id)
+        else:
+            self._forget(tracker.sender_id)
+
+    def _last_id(self, session: Any, sender_id: str) -> int:
+        return session.execute(sa.select(sa.func.max(self.SQLEvent.id)).where(
+            self.SQLEvent.sender_id == sender_id)).scalar() or 0
+
+    # -- recent conversations -----------------------------------------------------------------
+
+    def _remember(self, tracker: DialogueStateTracker, last_id: int) -> None:
+        with self._health_lock:
+            self._recent[tracker.sender_id] = _Recent(tracker, len(tracker.events), last_id)
+            self._recent.move_to_end(tracker.sender_id)
+            while len(self._recent) > RECENT_CONVERSATIONS:
+                self._recent.popitem(last=False)
+
+    def _forget(self, sender_id: str) -> None:
+        with self._health_lock:
+            self._recent.pop(sender_id, None)
+
+    def _recent_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The tracker saved last for this conversation, if nothing has changed it since:
+        neither this process (a turn that failed before saving) nor another instance."""
+        with self._health_lock:
+            recent = self._recent.get(sender_id)
+        if recent is None or len(recent.tracker.events) != recent.events:
+            self._forget(sender_id)
+            return None
+        with self.session_scope() as session:
+            if self._last_id(session, sender_id) != recent.last_id:
+                self._forget(sender_id)
+                return None
+        return recent.tracker
 
     async def _stream_new_events(self, event_broker: Any, new_events: List[Event], sender_id: str) -> None:
         # An event broker (Kafka, RabbitMQ) is storage too: it gets the same redacted events.
@@ -142,6 +202,9 @@ class ClinicTrackerStore(SQLTrackerStore):
         unsaved = self._unsaved.get(sender_id)
         if unsaved is not None:
             return unsaved.copy()
+        recent = self._recent_tracker(sender_id)
+        if recent is not None:
+            return recent
         return await super().retrieve(sender_id)
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
@@ -149,6 +212,25 @@ class ClinicTrackerStore(SQLTrackerStore):
         if unsaved is not None:
             return unsaved.copy()
         return await super().retrieve_full_tracker(conversation_id)
+
+
+def _as_stored(tracker: DialogueStateTracker, written: List[tuple]) -> bool:
+    """Replaces the patient's words in the tracker's new events by what was stored, so that
+    memory holds no more than the database. False when that is not possible (a redacted slot
+    value, say): the tracker must then not be kept."""
+    for event, data, found in written:
+        if not found:
+            continue
+        if not isinstance(event, UserUttered):
+            return False
+        stored = Event.from_parameters(data)
+        for i in range(len(tracker.events) - 1, -1, -1):
+            if tracker.events[i] is event:
+                tracker.events[i] = stored
+                break
+        if tracker.latest_message is event:
+            tracker.latest_message = stored
+    return True
 
 
 def find_clinic_store(store: Any) -> Optional[ClinicTrackerStore]:

@@ -186,3 +186,83 @@ def test_health_is_found_through_rasa_s_wrappers(tmp_path, monkeypatch):
     assert isinstance(store, ClinicTrackerStore) and store.retention_days == 7
     assert store.health()["status"] == "ok"
     assert find_clinic_store(object()) is None
+
+
+# -- recently saved conversations served from memory ----------------------------------------
+
+def _store(tmp_path, monkeypatch, name="conv.db"):
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    return ClinicTrackerStore(domain=Domain.empty(), sqlite_path=str(tmp_path / name))
+
+
+def _turn(text, intent="topic_bdnf"):
+    return [UserUttered(text, {"name": intent, "confidence": 1.0}), ActionExecuted(f"utter_{intent}"),
+            ActionExecuted("action_listen")]
+
+
+def test_a_saved_conversation_is_served_from_memory_as_stored(tmp_path, monkeypatch):
+    store = _store(tmp_path, monkeypatch)
+    sender = uuid.uuid4().hex
+    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *_turn(PII_TEXT)])
+    asyncio.run(store.save(tracker))
+    loaded = asyncio.run(store.retrieve(sender))
+    assert loaded is tracker, "no rebuild from the database while nothing newer is stored"
+    assert loaded.latest_message.text.startswith("my name is [NAME]"), "memory holds what the database holds"
+    assert not any("Jane" in str(e.as_dict()) for e in loaded.events)
+    fresh = ClinicTrackerStore(domain=Domain.empty(), sqlite_path=str(tmp_path / "conv.db"))
+    assert [e.as_dict() for e in asyncio.run(fresh.retrieve(sender)).events] == [e.as_dict() for e in loaded.events]
+
+
+def test_what_another_instance_wrote_is_read_from_the_database(tmp_path, monkeypatch):
+    ours, theirs = _store(tmp_path, monkeypatch), _store(tmp_path, monkeypatch)
+    sender = uuid.uuid4().hex
+    asyncio.run(ours.save(DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"),
+                                                                   *_turn("what is bdnf")])))
+    later = asyncio.run(theirs.retrieve(sender))
+    for event in _turn("what is glutamate", "topic_glutamate"):
+        later.update(event)
+    asyncio.run(theirs.save(later))
+    assert asyncio.run(ours.retrieve(sender)).latest_message.text == "what is glutamate"
+
+
+def test_a_turn_that_failed_before_saving_is_not_served_from_memory(tmp_path, monkeypatch):
+    store = _store(tmp_path, monkeypatch)
+    sender = uuid.uuid4().hex
+    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *_turn("what is bdnf")])
+    asyncio.run(store.save(tracker))
+    tracker.update(UserUttered("half-processed", {"name": "topic_ptsd", "confidence": 1.0}))  # never saved
+    loaded = asyncio.run(store.retrieve(sender))
+    assert loaded is not tracker and loaded.latest_message.text == "what is bdnf"
+
+
+def test_after_a_new_session_only_that_session_is_served(tmp_path, monkeypatch):
+    from rasa.shared.core.events import SessionStarted
+
+    store = _store(tmp_path, monkeypatch)
+    sender = uuid.uuid4().hex
+    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *_turn("what is bdnf")])
+    asyncio.run(store.save(tracker))
+    tracker = asyncio.run(store.retrieve(sender))
+    for event in [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                  *_turn("what is glutamate", "topic_glutamate")]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    loaded = asyncio.run(store.retrieve(sender))
+    assert "what is bdnf" not in [getattr(e, "text", None) for e in loaded.events]
+    for event in _turn("what is inflammation", "topic_inflammation"):
+        loaded.update(event)
+    asyncio.run(store.save(loaded))
+    with sqlite3.connect(tmp_path / "conv.db") as db:
+        texts = [row[0] for row in db.execute("SELECT json_extract(data, '$.text') FROM events "
+                                               "WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,))]
+    assert texts == ["what is bdnf", "what is glutamate", "what is inflammation"], "each event stored once"
+
+
+def test_memory_holds_a_bounded_number_of_conversations(tmp_path, monkeypatch):
+    import bot.tracker_store as module
+
+    monkeypatch.setattr(module, "RECENT_CONVERSATIONS", 3)
+    store = _store(tmp_path, monkeypatch)
+    for _ in range(5):
+        asyncio.run(store.save(DialogueStateTracker.from_events(uuid.uuid4().hex, _turn("what is bdnf"))))
+    assert len(store._recent) == 3
