@@ -56,7 +56,7 @@ class ServerSettings:
 
 def rasa_command(python: str, s: ServerSettings) -> List[str]:
     """The `rasa run` command line for these settings."""
-    cmd = [python, "-m", "rasa", "run", "--model", s.model, "--interface", s.host, "--port", str(s.port),
+    cmd = [python, "-m", "bot.rasa_server", "run", "--model", s.model, "--interface", s.host, "--port", str(s.port),
            "--endpoints", s.endpoints, "--credentials", s.credentials]
     for origin in s.cors_origins:
         cmd += ["--cors", origin]

@@ -1,14 +1,32 @@
-"""Prints the bot's cost: training time, start-up time, memory, and one-turn latency.
+"""Prints what the bot costs, side by side with what a Rasa user would have instead.
 
-Latency is measured through the REST channel of a real server, sequentially and with
-10 conversations at once. Numbers only; nothing here passes or fails.
+"Instead" is Rasa's default configuration (the config.yml that `rasa init` writes: DIET,
+ResponseSelector, TED, Memoization and Rule policies) trained on our own domain and data,
+cached under var/bench/ and keyed by a hash of them, so it is trained once (about 15
+minutes) and again only when the data changes. Both bots are real servers (`python -m bot
+run`) with the same channels and the same kind of conversation store (a SQLite file each),
+measured in the same run with load rounds that alternate between them, through the REST
+channel:
 
-    make bench                      # everything (training takes several minutes)
-    python scripts/bench.py --skip-training
+- training time, start-up time, resident memory of the Rasa process;
+- NLU parsing alone on our model (in this process), against one whole turn;
+- sequential turns, and 10 conversations at once: turns/s, p50, p95, and how busy the
+  server's cores were;
+- a turn late in a 100-turn conversation against a turn early in it.
+
+Absolute figures on a shared machine are noisy; the ratios within one run are what count.
+Numbers only; nothing here passes or fails.
+
+    make bench
+    python scripts/bench.py --rounds 1 --skip-training
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
+import hashlib
+import http.client
+import json
 import os
 import shutil
 import statistics
@@ -19,6 +37,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -30,82 +49,219 @@ QUESTIONS = [
     "can ketamine help with ptsd", "what is an integration session", "should i try ketamine",
     "can i take it with zoloft", "how much does it cost", "hello", "what is bdnf",
 ]
+CACHE = ROOT / "var" / "bench"
+OUR_MODEL = ROOT / "models" / "clinic-bot.tar.gz"
 
 
-def rss_mb(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+# -- small measurements ---------------------------------------------------------------------
 
-
-def descendants(pid: int) -> list:
-    out = []
-    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
-        out += [int(child), *descendants(int(child))]
-    return out
-
-
-def percentile(values, q):
+def percentile(values: List[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def turn(bot: LocalBot, sender: str, text: str) -> float:
-    t0 = time.perf_counter()
-    bot.send(sender, text)
-    return (time.perf_counter() - t0) * 1000
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rasa_pid(bot: LocalBot) -> int:
+    """The Rasa server process: the supervisor's child."""
+    return bot.pids()[1]
+
+
+class Client:
+    """One keep-alive HTTP connection, as a browser tab keeps one to the bot."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.split("//")[1].split(":")
+        self.conn = http.client.HTTPConnection(host, int(port), timeout=60)
+
+    def turn(self, sender: str, text: str) -> float:
+        body = json.dumps({"sender": sender, "message": text})
+        t0 = time.perf_counter()
+        self.conn.request("POST", "/webhooks/rest/webhook", body, {"Content-Type": "application/json"})
+        response = self.conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"the bot answered {response.status}")
+        return (time.perf_counter() - t0) * 1000
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def conversation(url: str, turns: int, offset: int = 0) -> List[float]:
+    client = Client(url)
+    sender = uuid.uuid4().hex
+    try:
+        return [client.turn(sender, QUESTIONS[(offset + i) % len(QUESTIONS)]) for i in range(turns)]
+    finally:
+        client.close()
+
+
+def load_round(bot: LocalBot, conversations: int, turns: int) -> Dict[str, float]:
+    """`conversations` at once, `turns` each: throughput, latency and server CPU."""
+    pid = rasa_pid(bot)
+    cpu0, t0 = cpu_seconds(pid), time.perf_counter()
+    with ThreadPoolExecutor(max_workers=conversations) as pool:
+        latencies = [ms for conv in pool.map(lambda n: conversation(bot.url, turns, n), range(conversations))
+                     for ms in conv]
+    wall = time.perf_counter() - t0
+    return {"turns_per_s": len(latencies) / wall, "p50": statistics.median(latencies),
+            "p95": percentile(latencies, 95), "cores_busy": (cpu_seconds(pid) - cpu0) / wall}
+
+
+# -- the two models -------------------------------------------------------------------------
+
+def data_hash(config: Path) -> str:
+    import rasa
+
+    digest = hashlib.sha256(rasa.__version__.encode())
+    for path in [config, ROOT / "domain.yml", *sorted((ROOT / "data").rglob("*.yml"))]:
+        digest.update(path.relative_to(ROOT).as_posix().encode() if path.is_relative_to(ROOT) else b"config")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def train(config: Path, out: Path, name: str) -> float:
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--config", str(config), "--domain",
+                    "domain.yml", "--data", "data", "--out", str(out), "--fixed-model-name", name],
+                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def rasa_default_model() -> Tuple[Path, float]:
+    """Rasa's default configuration trained on our data: (model, training seconds), cached."""
+    import rasa
+
+    config = Path(rasa.__file__).parent / "cli" / "initial_project" / "config.yml"
+    key = data_hash(config)
+    model, record = CACHE / f"rasa-default-{key}.tar.gz", CACHE / f"rasa-default-{key}.json"
+    if model.exists() and record.exists():
+        return model, json.loads(record.read_text())["training_seconds"]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    for old in CACHE.glob("rasa-default-*"):
+        old.unlink()
+    print("Training Rasa's default configuration on our data, once (about 15 minutes)...", file=sys.stderr)
+    seconds = train(config, CACHE, f"rasa-default-{key}")
+    record.write_text(json.dumps({"training_seconds": seconds, "config": str(config)}))
+    return model, seconds
+
+
+def nlu_parse_ms(model: Path, repeats: int = 30) -> float:
+    """p50 of NLU parsing alone (tokens to intent, no dialogue, no storage, no HTTP)."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def run() -> List[float]:
+        await agent.parse_message("hello")
+        times = []
+        for _ in range(repeats):
+            for text in QUESTIONS:
+                t0 = time.perf_counter()
+                await agent.parse_message(text)
+                times.append((time.perf_counter() - t0) * 1000)
+        return times
+
+    return statistics.median(asyncio.run(run()))
+
+
+# -- the report -----------------------------------------------------------------------------
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--skip-training", action="store_true")
-    ap.add_argument("--turns", type=int, default=200, help="sequential turns (default 200)")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating load rounds (default 3)")
+    ap.add_argument("--skip-training", action="store_true", help="do not time our own training")
     args = ap.parse_args()
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-    print(f"Machine: {os.cpu_count()} cores")
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    print(f"Machine: {os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
 
+    default_model, default_training = rasa_default_model()
+    ours_training = float("nan")
     if not args.skip_training:
         out = Path(tempfile.mkdtemp(prefix="bench-train-"))
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--config", "config.yml", "--domain",
-                        "domain.yml", "--data", "data", "--out", str(out)], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        print(f"Training time (rasa train --force):          {time.perf_counter() - t0:7.1f} s")
+        ours_training = train(ROOT / "config.yml", out, "bench")
         shutil.rmtree(out, ignore_errors=True)
 
-    db = Path(tempfile.mkdtemp(prefix="bench-db-")) / "bench.db"
-    bot = LocalBot("models/clinic-bot.tar.gz", cwd=ROOT, env={"BOT_DATABASE_URL": f"sqlite:///{db}"})
-    bot.start()
+    tmp = Path(tempfile.mkdtemp(prefix="bench-"))
+    bots = {}
     try:
-        print(f"Start-up time (command to HTTP 200):          {bot.up_at - bot.started_at:7.1f} s")
-        t0 = time.perf_counter()
-        bot.send(uuid.uuid4().hex, "hello")
-        print(f"First reply after start-up:                   {(time.perf_counter() - t0) * 1000:7.0f} ms")
+        for name, model in (("ours", OUR_MODEL), ("rasa default", default_model)):
+            bots[name] = LocalBot(str(model), cwd=ROOT, action_server=False, log_path=tmp / f"{name}.log",
+                                  env={"BOT_DATABASE_URL": f"sqlite:///{tmp / (name.replace(' ', '-') + '.db')}"})
+            bots[name].start()
+            conversation(bots[name].url, 3)  # warm up
+        startup = {name: bot.up_at - bot.started_at for name, bot in bots.items()}
+        memory = {name: rss_mb(rasa_pid(bot)) for name, bot in bots.items()}
 
-        sequential = [turn(bot, f"bench-seq-{i // 10}", QUESTIONS[i % len(QUESTIONS)]) for i in range(args.turns)]
-        print(f"One turn, sequential ({args.turns} turns):  p50 {statistics.median(sequential):6.0f} ms"
-              f"   p95 {percentile(sequential, 95):6.0f} ms")
+        sequential: Dict[str, List[Dict[str, float]]] = {name: [] for name in bots}
+        concurrent: Dict[str, List[Dict[str, float]]] = {name: [] for name in bots}
+        for r in range(args.rounds):
+            print(f"load round {r + 1}/{args.rounds}", file=sys.stderr)
+            for name, bot in bots.items():
+                sequential[name].append(load_round(bot, conversations=1, turns=100))
+                concurrent[name].append(load_round(bot, conversations=10, turns=30))
 
-        def conversation(n: int) -> list:
-            sender = f"bench-conc-{n}-{uuid.uuid4().hex[:6]}"
-            return [turn(bot, sender, QUESTIONS[(n + i) % len(QUESTIONS)]) for i in range(20)]
-
-        with ThreadPoolExecutor(max_workers=10) as pool:
-            concurrent = [ms for conv in pool.map(conversation, range(10)) for ms in conv]
-        print(f"One turn, 10 conversations at once (200):     p50 {statistics.median(concurrent):6.0f} ms"
-              f"   p95 {percentile(concurrent, 95):6.0f} ms")
-
-        pids = descendants(bot.proc.pid)
-        per = {pid: rss_mb(pid) for pid in pids}
-        print(f"Resident memory, Rasa server + action server: {sum(per.values()):7.0f} MB "
-              f"({', '.join(f'{v:.0f}' for v in sorted(per.values(), reverse=True))} MB)")
+        long_conversation = {}
+        for name, bot in bots.items():
+            times = conversation(bot.url, 100)
+            long_conversation[name] = (statistics.median(times[:10]), statistics.median(times[-10:]))
+        memory_after = {name: rss_mb(rasa_pid(bot)) for name, bot in bots.items()}
     finally:
-        bot.stop()
-        shutil.rmtree(db.parent, ignore_errors=True)
+        for bot in bots.values():
+            bot.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    nlu_ms = nlu_parse_ms(OUR_MODEL)
+
+    def mean(rounds: List[Dict[str, float]], key: str) -> float:
+        return statistics.mean(r[key] for r in rounds)
+
+    ours, default = "ours", "rasa default"
+    rows = [
+        ("training (rasa train --force), s", ours_training, default_training, "{:.0f}"),
+        ("start-up (command to HTTP 200), s", startup[ours], startup[default], "{:.1f}"),
+        ("memory of the Rasa process, MB (after the load)", memory_after[ours], memory_after[default], "{:.0f}"),
+        ("sequential: turns/s", mean(sequential[ours], "turns_per_s"), mean(sequential[default], "turns_per_s"),
+         "{:.1f}"),
+        ("sequential: p50 ms", mean(sequential[ours], "p50"), mean(sequential[default], "p50"), "{:.1f}"),
+        ("sequential: p95 ms", mean(sequential[ours], "p95"), mean(sequential[default], "p95"), "{:.1f}"),
+        ("10 at once: turns/s", mean(concurrent[ours], "turns_per_s"), mean(concurrent[default], "turns_per_s"),
+         "{:.1f}"),
+        ("10 at once: p50 ms", mean(concurrent[ours], "p50"), mean(concurrent[default], "p50"), "{:.1f}"),
+        ("10 at once: p95 ms", mean(concurrent[ours], "p95"), mean(concurrent[default], "p95"), "{:.1f}"),
+        ("10 at once: server cores busy", mean(concurrent[ours], "cores_busy"),
+         mean(concurrent[default], "cores_busy"), "{:.2f}"),
+        ("100-turn conversation: p50 turns 1-10, ms", *[long_conversation[n][0] for n in (ours, default)], "{:.1f}"),
+        ("100-turn conversation: p50 turns 91-100, ms", *[long_conversation[n][1] for n in (ours, default)],
+         "{:.1f}"),
+    ]
+    print(f"\n  {'':48s} {'ours':>10s} {'rasa default':>13s}")
+    for title, a, b, fmt in rows:
+        cell = (lambda v: "-" if v != v else fmt.format(v))
+        print(f"  {title:48s} {cell(a):>10s} {cell(b):>13s}")
+    print(f"  (memory right after start-up: ours {memory[ours]:.0f} MB, default {memory[default]:.0f} MB;"
+          f" {args.rounds} alternating rounds of 100 sequential turns and 10 x 30 turns at once)")
+
+    seq_p50 = mean(sequential[ours], "p50")
+    print("\nRatios (targets in brackets):")
+    print(f"  turns/s at 10 at once, ours / default:         {mean(concurrent[ours], 'turns_per_s') / mean(concurrent[default], 'turns_per_s'):6.1f}x  [>= 5x]")
+    print(f"  turns/s sequential, ours / default:            {mean(sequential[ours], 'turns_per_s') / mean(sequential[default], 'turns_per_s'):6.1f}x")
+    if ours_training == ours_training:
+        print(f"  training, default / ours:                      {default_training / ours_training:6.1f}x  [>= 5x]")
+    print(f"  turn 91-100 / turn 1-10 of a 100-turn conversation: {long_conversation[ours][1] / long_conversation[ours][0]:5.2f}x  [<= 1.2x]")
+    print(f"  one turn p50 / NLU parsing alone p50 ({nlu_ms:.1f} ms): {seq_p50 / nlu_ms:5.1f}x  [<= 1.5x]")
+    print(f"  start-up {startup[ours]:.1f} s [<= 8 s], memory {memory_after[ours]:.0f} MB [<= 600 MB]")
     return 0
 
 

@@ -115,3 +115,11 @@ def pid_alive(pid):
     except ProcessLookupError:
         return False
     return True
+
+
+def test_the_server_process_does_not_load_jax(bot):
+    # bot/rasa_server.py keeps TensorFlow's optional jax import out (65 MB, half a second).
+    rasa_pid = bot.pids()[1]
+    maps = open(f"/proc/{rasa_pid}/maps").read()
+    assert "tensorflow" in maps, "the check reads the right process: Rasa always loads TensorFlow"
+    assert "jaxlib" not in maps
