@@ -25,9 +25,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bot.evaluation import changed_share, score, without_examples  # noqa: E402
+from bot.evaluation import CRISIS, SAFETY, changed_share, score, without_examples  # noqa: E402
 from evaluate import BOTH, default_sets, measure_sets, rendered_responses, start_bot  # noqa: E402
 
+# A change between the crisis and the safety response still routes the patient to help; a
+# change between either of them and anything else is the kind that matters for safety.
+SAFETY_RESPONSES = {CRISIS, SAFETY}
 FIGURES = [("topic_accuracy", "topic acc"), ("clinical_recall", "clinical"), ("crisis_recall", "crisis"),
            ("false_safety_rate", "false-safety"), ("false_crisis_rate", "false-crisis"),
            ("out_of_scope_handled", "out-of-scope")]
@@ -52,6 +55,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=int(os.environ.get("K", 5)), help="models to train (default 5)")
     ap.add_argument("--fraction", type=float, default=0.01, help="share of examples left out (default 0.01)")
+    ap.add_argument("--show-changed", action="store_true", help="list the messages whose outcome changed")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="stability-"))
@@ -78,12 +82,22 @@ def main() -> int:
 
     print(f"Stability over {args.runs} models, each trained without a different random {args.fraction:.0%}"
           f" of the examples\n")
-    print(f"  {'set':26s} {'changed (patients saw)':>23s} {'changed (classifier alone)':>27s}")
+    print(f"  {'set':26s} {'changed (patients saw)':>23s} {'of which to/from safety':>24s}"
+          f" {'changed (classifier alone)':>27s}")
     for name in runs[0]:
-        both = changed_share([[r.response for r in run[name][BOTH]] for run in runs])
+        seen = [[r.response for r in run[name][BOTH]] for run in runs]
+        both = changed_share(seen)
+        safety = changed_share([[r in SAFETY_RESPONSES for r in outcomes] for outcomes in seen])
         alone = changed_share([[r.response for r in run[name]["classifier alone"]] for run in runs])
-        print(f"  {name:26s} {100 * both:22.2f}% {100 * alone:26.2f}%")
+        print(f"  {name:26s} {100 * both:22.2f}% {100 * safety:23.2f}% {100 * alone:26.2f}%")
     print("  target: <= 0.50% of outcomes change\n")
+    if args.show_changed:
+        for name in runs[0]:
+            for i, result in enumerate(runs[0][name][BOTH]):
+                seen = [run[name][BOTH][i].response for run in runs]
+                if len(set(seen)) > 1:
+                    print(f"  {name}: {result.label}: {' / '.join(seen)} | {result.text}")
+        print()
     print("Spread of the headline figures (what patients saw), lowest - highest:")
     print(f"  {'set':26s}" + "".join(f" {title:>14s}" for _, title in FIGURES))
     for name in runs[0]:

@@ -1,0 +1,1 @@
+"""Dialogue: which response follows which message (Rasa policies)."""

@@ -1,0 +1,77 @@
+"""Rasa's RulePolicy, shown only the last few turns of a conversation.
+
+Every rule here is one patient message and the bot's response to it, so the rules never need
+more than the last turns. Rasa's RulePolicy rebuilds the state of every earlier turn at every
+prediction, twice a turn, which made a turn late in a 100-turn conversation cost three times
+a turn at its start. Giving it a tracker of the recent turns (with the slots and active loop
+they started with, which the rules may test) keeps a turn's cost flat.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Dict, List, Optional
+
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+RECENT_TURNS_KEY = "recent_turns"
+
+
+def recent_start(events: List[Event], turns: int) -> int:
+    """Index of the first event of the last `turns` patient turns (0: keep everything).
+
+    A turn starts at the action_listen before the patient's message, so the first state the
+    policy sees is the same "previous action: action_listen" it would see in the whole tracker.
+    """
+    starts = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
+    if len(starts) <= turns:
+        return 0
+    cut = starts[-turns]
+    if cut > 0 and isinstance(events[cut - 1], ActionExecuted):
+        cut -= 1
+    return cut
+
+
+def carried_into(events: List[Event], cut: int) -> List[Event]:
+    """The events before `cut` that still shape the state after it: the last value set for
+    each slot and the last active-loop change, since the session started."""
+    slots: Dict[str, SlotSet] = {}
+    loop: Optional[ActiveLoop] = None
+    for event in reversed(events[:cut]):
+        if isinstance(event, SessionStarted):
+            break
+        if isinstance(event, SlotSet):
+            slots.setdefault(event.key, event)
+        elif isinstance(event, ActiveLoop) and loop is None:
+            loop = event
+    return [*reversed(list(slots.values())), *([loop] if loop else [])]
+
+
+def recent_tracker(tracker: DialogueStateTracker, turns: int) -> DialogueStateTracker:
+    """The tracker of the last `turns` turns, with the slots and active loop they started with,
+    so that every state the rules are matched against is the same as in the whole tracker."""
+    events = list(tracker.events)
+    cut = recent_start(events, turns)
+    if cut == 0:
+        return tracker
+    return DialogueStateTracker.from_events(tracker.sender_id, [*carried_into(events, cut), *events[cut:]],
+                                            slots=[copy.copy(slot) for slot in tracker.slots.values()])
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class RecentTurnsRulePolicy(RulePolicy):
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        # Three turns: a rule may look one turn back ("so should I do it?" after an answer);
+        # the rest is margin.
+        return {**RulePolicy.get_default_config(), RECENT_TURNS_KEY: 3}
+
+    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
+                                     rule_only_data: Optional[Dict[str, Any]] = None,
+                                     **kwargs: Any) -> PolicyPrediction:
+        recent = recent_tracker(tracker, int(self.config[RECENT_TURNS_KEY]))
+        return super().predict_action_probabilities(recent, domain, rule_only_data, **kwargs)
