@@ -160,8 +160,13 @@ def rasa_default_model() -> Tuple[Path, float]:
 
 def nlu_parse_ms(model: Path, repeats: int = 30) -> float:
     """p50 of NLU parsing alone (tokens to intent, no dialogue, no storage, no HTTP)."""
+    import logging
+
+    import structlog
     from rasa.core.agent import Agent
 
+    # Rasa logs every parse at debug level, which would be most of what is timed here.
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     agent = Agent.load(str(model))
 
     async def run() -> List[float]:
