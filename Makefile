@@ -39,7 +39,7 @@ stability: $(VENV)/.installed $(SPACY_PIPELINE) ## Retrain K times (K=5), each w
 	K=$(K) $(PY) scripts/stability.py
 
 FOLDS ?= 5
-crossval: $(SPACY_PIPELINE) ## Rasa NLU cross-validation on the training data (FOLDS=5; about a minute a fold)
+crossval: $(SPACY_PIPELINE) ## Rasa NLU cross-validation on the training data (FOLDS=5)
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds $(FOLDS) --out var/crossval
 
 bench: $(MODEL) ## Training time, start-up time, memory and latency (prints numbers)

@@ -73,8 +73,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def rasa_pid(bot: LocalBot) -> int:
-    """The Rasa server process: the supervisor's child."""
-    return bot.pids()[1]
+    """The Rasa server process (a child of the supervisor)."""
+    return next(pid for pid in bot.pids() if b"bot.rasa_server" in Path(f"/proc/{pid}/cmdline").read_bytes())
 
 
 class Client:
