@@ -81,7 +81,7 @@ class ClinicTrackerStore(SQLTrackerStore):
         self.retention_days = int(retention_days)
         self.save_attempts = max(1, int(save_attempts))
         self.retry_delay = float(retry_delay)
-        self._health_lock = threading.Lock()
+        self._lock = threading.Lock()  # health figures and recent conversations: the event loop and save threads share them
         self._failed_saves = 0
         self._last_failure: Optional[str] = None
         self._degraded = False
@@ -94,7 +94,7 @@ class ClinicTrackerStore(SQLTrackerStore):
 
     def health(self) -> Dict[str, Any]:
         """For GET /health: no I/O, safe to call from the event loop."""
-        with self._health_lock:
+        with self._lock:
             return {"status": "degraded" if self._degraded else "ok", "failed_saves": self._failed_saves,
                     "last_failure": self._last_failure, "unsaved_conversations": len(self._unsaved)}
 
@@ -114,7 +114,7 @@ class ClinicTrackerStore(SQLTrackerStore):
                 if attempt + 1 < self.save_attempts:
                     await asyncio.sleep(self.retry_delay * 2 ** attempt)
                 continue
-            with self._health_lock:
+            with self._lock:
                 self._unsaved.pop(tracker.sender_id, None)
                 self._degraded = False
             return
@@ -122,7 +122,7 @@ class ClinicTrackerStore(SQLTrackerStore):
         self._record_failure(tracker, error)
 
     def _record_failure(self, tracker: DialogueStateTracker, error: Optional[BaseException]) -> None:
-        with self._health_lock:
+        with self._lock:
             self._failed_saves += 1
             self._last_failure = datetime.now(timezone.utc).isoformat(timespec="seconds")
             self._degraded = True
@@ -167,20 +167,20 @@ class ClinicTrackerStore(SQLTrackerStore):
     # -- recent conversations -----------------------------------------------------------------
 
     def _remember(self, tracker: DialogueStateTracker, last_id: int) -> None:
-        with self._health_lock:
+        with self._lock:
             self._recent[tracker.sender_id] = _Recent(tracker, len(tracker.events), last_id)
             self._recent.move_to_end(tracker.sender_id)
             while len(self._recent) > RECENT_CONVERSATIONS:
                 self._recent.popitem(last=False)
 
     def _forget(self, sender_id: str) -> None:
-        with self._health_lock:
+        with self._lock:
             self._recent.pop(sender_id, None)
 
     def _recent_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The tracker saved last for this conversation, if nothing has changed it since:
         neither this process (a turn that failed before saving) nor another instance."""
-        with self._health_lock:
+        with self._lock:
             recent = self._recent.get(sender_id)
         if recent is None or len(recent.tracker.events) != recent.events:
             self._forget(sender_id)

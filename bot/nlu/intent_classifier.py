@@ -43,12 +43,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
+        defaults = Thresholds()
         return {
-            "C": 100.0,                  # inverse regularisation strength of the logistic regression
-            "max_iter": 3000,            # enough for lbfgs to converge on our data
-            "crisis_threshold": 0.3,     # see bot/nlu/decision.py for why safety comes first
-            "clinical_threshold": 0.3,
-            "answer_threshold": 0.3,
+            "C": 100.0,         # inverse regularisation strength of the logistic regression
+            "max_iter": 3000,   # enough for lbfgs to converge on our data
+            # See bot/nlu/decision.py for why safety comes first.
+            "crisis_threshold": defaults.crisis,
+            "clinical_threshold": defaults.clinical,
+            "answer_threshold": defaults.answer,
         }
 
     def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
