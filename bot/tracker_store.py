@@ -81,7 +81,8 @@ class ClinicTrackerStore(SQLTrackerStore):
         self.retention_days = int(retention_days)
         self.save_attempts = max(1, int(save_attempts))
         self.retry_delay = float(retry_delay)
-        self._lock = threading.Lock()  # health figures and recent conversations: the event loop and save threads share them
+        # The event loop and the save threads share the health figures and recent conversations.
+        self._lock = threading.Lock()
         self._failed_saves = 0
         self._last_failure: Optional[str] = None
         self._degraded = False
