@@ -74,3 +74,22 @@ def test_load_cases_reads_sourced_cases_and_crisis_kinds():
     assert load_cases({"cases": [{"text": "what is ketamine?", "expect": "topic_what_is_ketamine", "source": "x"}]}) \
         == [("what is ketamine?", "topic_what_is_ketamine")]
     assert load_cases({"crisis_overdose": ["i took all my pills"]}) == [("i took all my pills", "crisis")]
+
+
+def test_recall_lower_bounds_match_the_published_clopper_pearson_figures():
+    from bot.evaluation import recall_lower_bound
+
+    assert round(recall_lower_bound(59, 59), 3) == 0.950
+    assert round(recall_lower_bound(150, 150), 3) == 0.980
+    assert round(recall_lower_bound(299, 299), 3) == 0.990
+    assert recall_lower_bound(45, 50) < 0.9 < 45 / 50 + 0.01
+    assert recall_lower_bound(0, 10) == 0.0
+
+
+def test_the_report_prints_each_recall_with_its_lower_bound():
+    from bot.evaluation import format_report
+
+    report = score([Result("a", "crisis", CRISIS)] * 59 + [Result("b", "clinical_decision", SAFETY)] * 150)
+    text = format_report("set", report)
+    assert "Crisis recall (crisis response)" in text and "95% lower bound 95.0%" in text
+    assert "95% lower bound 98.0%" in text
