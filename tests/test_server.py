@@ -95,8 +95,10 @@ def test_conversation_survives_a_restart_on_sqlite(root, model_path, rendered, t
     first = LocalBot(model_path, cwd=root, env=env, action_server=False, log_path=tmp_path / "1.log").start()
     first.send(sender, "hello")
     first.send(sender, "what is glutamate")
+    running = first.pids()
+    assert len(running) == 2 and all(pid_alive(pid) for pid in running), "the supervisor and the Rasa server"
     assert first.stop() == 0, "SIGTERM must stop the bot cleanly"
-    assert all(not pid_alive(pid) for pid in first.pids())
+    assert not any(pid_alive(pid) for pid in running), "no process is left behind"
 
     with LocalBot(model_path, cwd=root, env=env, action_server=False, log_path=tmp_path / "2.log") as second:
         assert second.send(sender, "and what is bdnf")[0]["text"] == rendered["utter_topic_bdnf"]

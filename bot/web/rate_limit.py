@@ -1,7 +1,7 @@
 """Per-key sliding-window rate limits (a conversation, a client address).
 
 In memory, per server process: a limit protects this process from being flooded, and the
-bot runs as one process per instance (see DESIGN.md). Only messages that reach the bot
+bot runs as one process per instance (README, "How it works"). Only messages that reach the bot
 count; rejected requests are cheap and do not lock a patient out.
 """
 from __future__ import annotations
