@@ -2,7 +2,9 @@
 
 No trained spaCy model can be downloaded here, so the pipeline is a blank English tokenizer
 plus a lookup lemmatizer whose tables come from the `spacy-lookups-data` package. The tables
-are saved inside the pipeline folder, so that package is only needed at build time.
+are saved inside the pipeline folder: the server (Rasa's SpacyNLP and the rule guard) loads
+that folder, and the package is needed only to build it, or by tools and tests that run
+without a built pipeline.
 """
 from __future__ import annotations
 
@@ -37,3 +39,12 @@ def build(out_dir: Path = DEFAULT_DIR) -> Path:
     make_pipeline().to_disk(tmp)
     tmp.rename(out_dir)
     return out_dir
+
+
+def load_pipeline(directory: Path = DEFAULT_DIR):
+    """The built pipeline (what the server uses), or a fresh one where none is built yet."""
+    import spacy
+
+    if (Path(directory) / "meta.json").exists():
+        return spacy.load(directory)
+    return make_pipeline()

@@ -179,3 +179,14 @@ def test_crisis_wins_over_clinical(guard):
 def test_unless_cancels_only_its_rule(guard):
     assert guard.check("is the optimal dose being researched") is None
     assert guard.check("is the optimal dose being researched? should i take it") .intent == CLINICAL
+
+
+def test_the_guard_uses_the_built_pipeline_and_lemmatizes_like_a_fresh_one(root, tmp_path):
+    from bot.spacy_pipeline import build, load_pipeline
+
+    built = load_pipeline(build(tmp_path / "pipeline"))
+    assert (tmp_path / "pipeline" / "meta.json").exists()
+    words = "receptors were helping patients who took pills and cried"
+    assert [t.lemma_ for t in built(words)] == [t.lemma_ for t in make_pipeline()(words)]
+    guard = load_guard(root / "content" / "safety_patterns.yml", built)
+    assert guard.check("i took too many pills").intent == CRISIS

@@ -62,7 +62,7 @@ class SafetyGuard:
 def load_guard(path: Path, nlp=None) -> SafetyGuard:
     import yaml
 
-    from bot.spacy_pipeline import make_pipeline
+    from bot.spacy_pipeline import load_pipeline
 
     terms, rules = parse_rules(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
-    return SafetyGuard(nlp or make_pipeline(), terms, rules)
+    return SafetyGuard(nlp or load_pipeline(), terms, rules)
