@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any, Dict, List
 from zoneinfo import ZoneInfo
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clinic_hours import open_status, parse_opening_hours
+from actions.clinic_hours import open_status
+from bot.clinic import ClinicConfigError, load_clinic
 
 CLINIC_FILE = Path("clinic.yml")
 
@@ -21,12 +21,10 @@ class ActionClinicOpenNow(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[Dict[str, Any]]:
         try:
-            clinic = yaml.safe_load(CLINIC_FILE.read_text(encoding="utf-8")) or {}
-            hours = parse_opening_hours(clinic.get("opening_hours") or {})
-            now = datetime.now(ZoneInfo(clinic.get("timezone") or "UTC")).replace(tzinfo=None)
-        except (OSError, ValueError, yaml.YAMLError, KeyError):
+            clinic = load_clinic(CLINIC_FILE)
+        except ClinicConfigError:
             # The static answer already gave the hours; a broken extra must not add noise.
             return []
-        if hours:
-            dispatcher.utter_message(text=open_status(hours, now))
+        now = datetime.now(ZoneInfo(clinic.timezone)).replace(tzinfo=None)
+        dispatcher.utter_message(text=open_status(clinic.opening_hours, now))
         return []

@@ -6,32 +6,16 @@ down the patient still gets the clinic's phone number and hours, just not this l
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Optional
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
-
-
-def parse_opening_hours(raw: Mapping[str, str]) -> Dict[str, Tuple[time, time]]:
-    """{"mon": "09:00-17:00"} -> {"mon": (09:00, 17:00)}; raises ValueError on a bad entry."""
-    hours = {}
-    for day, span in (raw or {}).items():
-        day = str(day).lower()[:3]
-        if day not in DAYS:
-            raise ValueError(f"unknown day {day!r} in opening_hours")
-        start, _, end = str(span).partition("-")
-        opens, closes = time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
-        if closes <= opens:
-            raise ValueError(f"opening_hours {day}: closing time must be after opening time")
-        hours[day] = (opens, closes)
-    return hours
+from bot.clinic import DAY_NAMES, DAYS, OpeningHours
 
 
 def _fmt(t: time) -> str:
     return t.strftime("%H:%M")
 
 
-def open_status(hours: Dict[str, Tuple[time, time]], now: datetime) -> str:
+def open_status(hours: OpeningHours, now: datetime) -> str:
     """One sentence saying whether the clinic is open at `now` (a local time), and if not, when it opens."""
     today = DAYS[now.weekday()]
     if today in hours:

@@ -61,12 +61,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         from bot.clinic import ClinicConfigError, load_clinic, response_variables
 
         try:
-            variables = response_variables(load_clinic(args.path))
+            clinic = load_clinic(args.path)
         except ClinicConfigError as e:
             print(f"error: {e}", file=sys.stderr)
             return 1
-        for key, value in variables.items():
+        for key, value in response_variables(clinic).items():
             print(f"{key}: {value}")
+        print(f"timezone (for \"are you open now?\"): {clinic.timezone}")
         return 0
 
     if args.command == "run":

@@ -6,7 +6,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionClinicOpenNow
-from actions.clinic_hours import open_status, parse_opening_hours
+from actions.clinic_hours import open_status
+from bot.clinic import parse_opening_hours
 
 HOURS = parse_opening_hours({"mon": "09:00-17:00", "tue": "09:00-17:00", "fri": "10:00-14:00"})
 
