@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
-DEFAULT_PORT = 5005
-DEFAULT_ACTIONS_PORT = 5055
-DEFAULT_HOST = "127.0.0.1"
+from bot.settings import DEFAULT_ACTIONS_PORT, DEFAULT_HOST, DEFAULT_PORT, SettingsError
+from bot.settings import from_env as settings_from_env
 
 
 @dataclass(frozen=True)
@@ -35,23 +34,13 @@ class ServerSettings:
     @classmethod
     def from_env(cls, env: Dict[str, str], model: str = "models",
                  credentials: str = "credentials.yml", endpoints: str = "endpoints.yml") -> "ServerSettings":
-        def port(name: str, default: int) -> int:
-            raw = env.get(name, "").strip() or str(default)
-            if not raw.isdigit() or not 0 < int(raw) < 65536:
-                raise SystemExit(f"error: {name} must be a port number, got {raw!r}")
-            return int(raw)
-
-        origins = tuple(o.strip() for o in env.get("BOT_CORS_ORIGINS", "").split(",") if o.strip())
-        return cls(
-            host=env.get("BOT_HOST", "").strip() or DEFAULT_HOST,
-            port=port("BOT_PORT", DEFAULT_PORT),
-            actions_port=port("ACTIONS_PORT", DEFAULT_ACTIONS_PORT),
-            model=model,
-            credentials=credentials,
-            endpoints=endpoints,
-            jwt_secret=env.get("BOT_JWT_SECRET") or None,
-            cors_origins=origins,
-        )
+        try:
+            settings = settings_from_env(env)
+        except SettingsError as e:
+            raise SystemExit(f"error: {e}") from None
+        return cls(host=settings.host, port=settings.port, actions_port=settings.actions_port, model=model,
+                   credentials=credentials, endpoints=endpoints, jwt_secret=settings.jwt_secret,
+                   cors_origins=settings.cors_origins)
 
 
 def rasa_command(python: str, s: ServerSettings) -> List[str]:

@@ -34,8 +34,9 @@ from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.privacy.redaction import redact_event
-from bot.storage.db import (DATABASE_URL_ENV, DEFAULT_RETENTION_DAYS, DEFAULT_SQLITE_PATH,  # noqa: F401
-                             configure_sqlite, database_url)
+from bot.settings import from_env as settings_from_env
+from bot.storage.db import (DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_RETENTION_DAYS, DEFAULT_SQLITE_PATH, configure_sqlite,
+                            database_url)
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,8 @@ def create_indexes(engine: sa.engine.Engine) -> None:
 class ClinicTrackerStore(SQLTrackerStore):
     def __init__(self, domain=None, host: Optional[str] = None, sqlite_path: str = DEFAULT_SQLITE_PATH,
                  event_broker=None, retention_days: int = DEFAULT_RETENTION_DAYS, save_attempts: int = 3,
-                 retry_delay: float = 0.2, busy_timeout_ms: int = 5000, **kwargs: Any) -> None:
-        url = database_url(os.environ.get(DATABASE_URL_ENV), sqlite_path)
+                 retry_delay: float = 0.2, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, **kwargs: Any) -> None:
+        url = database_url(settings_from_env(os.environ).database_url, sqlite_path)
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         # SQLTrackerStore takes a full URL through `host` when it contains "://".

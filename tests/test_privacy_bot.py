@@ -19,7 +19,8 @@ from bot.localserver import LocalBot
 from bot.privacy.check import (all_rows_as_bytes, count_placeholders, forbidden, leaks, load_corpus, send_corpus,
                                stored_user_texts)
 from bot.privacy.redaction import redact
-from bot.tracker_store import DATABASE_URL_ENV, ClinicTrackerStore
+from bot.settings import DATABASE_URL_ENV
+from bot.tracker_store import ClinicTrackerStore
 from postgres_db import temporary_database
 
 pytestmark = pytest.mark.slow

@@ -1,7 +1,6 @@
 """Retention and deletion requests: `python -m bot purge` deletes exactly what it should."""
 import asyncio
 import time
-import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -11,7 +10,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.__main__ import main
 from bot.storage.retention import DAY, expired
-from bot.tracker_store import DATABASE_URL_ENV, ClinicTrackerStore
+from bot.settings import DATABASE_URL_ENV
+from bot.tracker_store import ClinicTrackerStore
 from postgres_db import temporary_database
 
 NOW = time.time()

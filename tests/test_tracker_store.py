@@ -11,18 +11,17 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.tracker_store import DATABASE_URL_ENV, INDEXES, ClinicTrackerStore, database_url
+from bot.settings import DATABASE_URL_ENV
+from bot.tracker_store import INDEXES, ClinicTrackerStore, database_url
 from postgres_db import SERVER_URL, server_available
 
 
 
 def test_default_is_a_sqlite_file():
     assert database_url(None, "var/conversations.db") == "sqlite:///var/conversations.db"
-    assert database_url("  ", "x.db") == "sqlite:///x.db"
 
 
-def test_configured_url_wins_and_legacy_postgres_scheme_is_fixed():
-    assert database_url("postgres://u:p@h/db", "x.db") == "postgresql://u:p@h/db"
+def test_configured_url_wins():
     assert database_url("postgresql://u@h/db?sslmode=require", "x.db") == "postgresql://u@h/db?sslmode=require"
 
 

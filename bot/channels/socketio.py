@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional
 
@@ -21,16 +20,15 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from sanic import Blueprint
 
-from bot.channels.web import ORIGINS_ENV
-from bot.web.origins import parse_origins
+from bot.settings import from_env as settings_from_env
+from bot.web.validation import CONVERSATION_ID
 
 # rasa-webchat and our widget send 32 hex characters (a uuid4 without dashes).
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 def accepted_session_id(requested: Any) -> str:
     """The client's session id if it looks random enough to be unguessable, else a new one."""
-    if isinstance(requested, str) and _SESSION_ID.fullmatch(requested):
+    if isinstance(requested, str) and CONVERSATION_ID.fullmatch(requested):
         return requested
     return uuid.uuid4().hex
 
@@ -44,7 +42,7 @@ class SocketIOInput(RasaSocketIOInput):
         webhook = super().blueprint(on_new_message)
         sio = self.sio
         # None is engine.io's "same origin only"; a list admits exactly those origins.
-        sio.eio.cors_allowed_origins = list(parse_origins(os.environ.get(ORIGINS_ENV, ""))) or None
+        sio.eio.cors_allowed_origins = list(settings_from_env(os.environ).cors_origins) or None
 
         async def session_request(sid: str, data: Optional[Dict]) -> None:
             session_id = accepted_session_id((data or {}).get("session_id"))

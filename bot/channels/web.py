@@ -27,14 +27,14 @@ from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from bot.tracker_store import find_clinic_store
 from bot.web import assets
-from bot.web.origins import cors_headers, origin_allowed, parse_origins
+from bot.settings import from_env as settings_from_env
+from bot.web.origins import cors_headers, origin_allowed
 from bot.web.rate_limit import SlidingWindowLimiter
 from bot.web.validation import (DEFAULT_MAX_MESSAGE_CHARS, ChatRequest, RequestError, max_body_bytes,
                                 parse_chat_request, too_large)
 
 logger = logging.getLogger(__name__)
 
-ORIGINS_ENV = "BOT_CORS_ORIGINS"
 WEBHOOK_PATH = "/webhooks/clinic/webhook"
 
 RATE_LIMITED = ("You're sending messages faster than I can answer. "
@@ -82,7 +82,7 @@ class ClinicWebInput(InputChannel):
             response_timeout=float(c.get("response_timeout_seconds", 30)),
             demo_page=bool(c.get("demo_page", True)),
             clinic_file=str(c.get("clinic_file", "clinic.yml")),
-            allowed_origins=parse_origins(os.environ.get(ORIGINS_ENV, "")),
+            allowed_origins=settings_from_env(os.environ).cors_origins,
         )
 
     def __init__(self, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, per_conversation: int = 20,

@@ -11,9 +11,11 @@ from typing import Any, Dict, Optional
 import sqlalchemy as sa
 import yaml
 
-DATABASE_URL_ENV = "BOT_DATABASE_URL"
 DEFAULT_SQLITE_PATH = "var/conversations.db"
 DEFAULT_RETENTION_DAYS = 30
+# How long a save waits for another one to finish on SQLite; with the save attempts it stays
+# under the channels' 30 s reply timeout.
+DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 # Rasa's `events` table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), as the tools read it.
 EVENTS = sa.table(
@@ -23,15 +25,10 @@ EVENTS = sa.table(
 )
 
 
-def database_url(env_value: Optional[str], sqlite_path: str) -> str:
-    """The SQLAlchemy URL to use: the configured one, or the SQLite file."""
-    if env_value and env_value.strip():
-        url = env_value.strip()
-        # SQLAlchemy 1.4 dropped the "postgres://" alias that many hosting providers still hand out.
-        if url.startswith("postgres://"):
-            url = "postgresql://" + url[len("postgres://"):]
-        return url
-    return f"sqlite:///{sqlite_path}"
+def database_url(configured: Optional[str], sqlite_path: str) -> str:
+    """The SQLAlchemy URL to use: the configured one (BOT_DATABASE_URL, read and checked by
+    bot.settings), or the SQLite file."""
+    return configured or f"sqlite:///{sqlite_path}"
 
 
 def configure_sqlite(engine: sa.engine.Engine, busy_timeout_ms: int) -> None:
@@ -54,13 +51,15 @@ def store_settings(endpoints: Path) -> Dict[str, Any]:
 
 def open_database(endpoints: Path = Path("endpoints.yml"), url: Optional[str] = None) -> sa.engine.Engine:
     """The engine the bot writes to: `url`, else BOT_DATABASE_URL, else endpoints.yml's sqlite_path."""
-    settings = store_settings(endpoints)
-    url = url or database_url(os.environ.get(DATABASE_URL_ENV), settings.get("sqlite_path", DEFAULT_SQLITE_PATH))
+    from bot.settings import from_env
+
+    store = store_settings(endpoints)
+    url = url or database_url(from_env(os.environ).database_url, store.get("sqlite_path", DEFAULT_SQLITE_PATH))
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
         raise FileNotFoundError(f"no conversation database at {url[len('sqlite:///'):]}")
     engine = sa.create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
-        configure_sqlite(engine, int(settings.get("busy_timeout_ms", 10000)))
+        configure_sqlite(engine, int(store.get("busy_timeout_ms", DEFAULT_BUSY_TIMEOUT_MS)))
     return engine
 
 

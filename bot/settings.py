@@ -1,0 +1,73 @@
+"""The bot's settings from the environment: every BOT_* variable and ACTIONS_PORT, read and
+validated here and nowhere else, each default written once.
+
+`from_env(os.environ)` is called where a setting is needed (the CLI, the channels, the
+tracker store), never at import time. The README's settings table lists exactly `VARIABLES`
+(a test checks).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional, Tuple
+
+from bot.web.origins import parse_origins
+
+DEFAULT_HOST = "127.0.0.1"  # localhost only: put a TLS reverse proxy in front for the internet
+DEFAULT_PORT = 5005
+DEFAULT_ACTIONS_PORT = 5055
+
+DATABASE_URL_ENV = "BOT_DATABASE_URL"
+VARIABLES = {
+    "BOT_PORT": "port of the bot",
+    "BOT_HOST": "interface to listen on",
+    "BOT_DATABASE_URL": "conversation database (default: the SQLite file in endpoints.yml)",
+    "BOT_CORS_ORIGINS": "the clinic's web pages allowed to use the bot, comma-separated",
+    "BOT_JWT_SECRET": "turns on Rasa's HTTP API, protected by JWT",
+    "ACTIONS_PORT": "port of the action server",
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value the bot cannot use; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    actions_port: int = DEFAULT_ACTIONS_PORT
+    database_url: Optional[str] = None  # None: the SQLite file named in endpoints.yml
+    cors_origins: Tuple[str, ...] = ()
+    jwt_secret: Optional[str] = None
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip() or str(default)
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SettingsError(f"{name} must be a port number, got {raw!r}")
+    return int(raw)
+
+
+def _database_url(raw: Optional[str]) -> Optional[str]:
+    url = (raw or "").strip()
+    if not url:
+        return None
+    if "://" not in url:
+        raise SettingsError(f"BOT_DATABASE_URL must be a database URL such as postgresql://user@host/db, got {url!r}")
+    # SQLAlchemy 1.4 no longer accepts the old "postgres://" scheme that hosting providers hand out.
+    return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
+
+
+def from_env(env: Mapping[str, str]) -> Settings:
+    try:
+        origins = parse_origins(env.get("BOT_CORS_ORIGINS") or "")
+    except ValueError as e:
+        raise SettingsError(f"BOT_CORS_ORIGINS: {e}") from None
+    return Settings(
+        host=(env.get("BOT_HOST") or "").strip() or DEFAULT_HOST,
+        port=_port(env, "BOT_PORT", DEFAULT_PORT),
+        actions_port=_port(env, "ACTIONS_PORT", DEFAULT_ACTIONS_PORT),
+        database_url=_database_url(env.get(DATABASE_URL_ENV)),
+        cors_origins=origins,
+        jwt_secret=env.get("BOT_JWT_SECRET") or None,
+    )
