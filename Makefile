@@ -32,18 +32,18 @@ test: $(MODEL) $(AXE) ## Set up, train if needed, then run the whole test suite
 	$(PY) -m pytest
 
 eval: $(MODEL) ## Accuracy and safety recall on the held-out sets, through a running bot's REST channel
-	$(PY) scripts/evaluate.py
+	$(PY) -m tools.evaluate
 
 K ?= 5
 stability: $(VENV)/.installed $(SPACY_PIPELINE) ## Retrain K times (K=5), each without a random 1% of the examples; how many answers change
-	K=$(K) $(PY) scripts/stability.py
+	K=$(K) $(PY) -m tools.stability
 
 FOLDS ?= 5
 crossval: $(SPACY_PIPELINE) ## Rasa NLU cross-validation on the training data (FOLDS=5)
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds $(FOLDS) --out var/crossval
 
 bench: $(MODEL) ## Training time, start-up time, memory and latency (prints numbers)
-	$(PY) scripts/bench.py
+	$(PY) -m tools.bench
 
 DAYS ?=
 report: $(VENV)/.installed ## Staff report of the stored conversations to report.html (DAYS=7: last 7 days only)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.clinic import load_clinic, response_variables
-from bot.evaluation import render_responses
+from tools.evaluation import render_responses
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "clinic-bot.tar.gz"

@@ -40,3 +40,15 @@ def test_every_file_a_document_names_exists(root, document):
     names = set(re.findall(r"[`(]((?:bot|scripts|tests|docs|content|data|eval|actions|\.ci)/[\w./-]*\w)[`)]", text))
     missing = [name for name in names if not (root / name).exists() and "<" not in name]
     assert not missing, missing
+
+
+def test_every_class_the_configuration_files_name_can_be_loaded(root):
+    import importlib
+
+    named = set()
+    for config in ("config.yml", "endpoints.yml", "credentials.yml"):
+        named |= set(re.findall(r"\b(bot(?:\.\w+)+\.[A-Z]\w+)", (root / config).read_text(encoding="utf-8")))
+    assert len(named) >= 6
+    for dotted in named:
+        module, _, name = dotted.rpartition(".")
+        assert isinstance(getattr(importlib.import_module(module), name), type), dotted

@@ -1,6 +1,6 @@
 """Scoring of the evaluation sets: the figures in the closing notes depend on it."""
-from bot.evaluation import (CRISIS, DECLINE, NO_REPLY, SAFETY, UNKNOWN, Result, configuration_responses,
-                            identify_response, load_cases, score)
+from tools.evaluation import (CRISIS, DECLINE, NO_REPLY, SAFETY, UNKNOWN, Result, configuration_responses,
+                              identify_response, load_cases, score)
 
 RENDERED = {"utter_topic_bdnf": "BDNF is a protein.", SAFETY: "I can't give advice.", CRISIS: "Call 988.",
             DECLINE: "I can't answer that."}
@@ -55,7 +55,7 @@ def test_configurations_from_stored_parse_data():
 
 
 def test_changed_share_counts_messages_that_differ_in_any_run():
-    from bot.evaluation import changed_share
+    from tools.evaluation import changed_share
 
     runs = [["a", "b", "c", "d"], ["a", "b", "x", "d"], ["a", "y", "c", "d"]]
     assert changed_share(runs) == 0.5
@@ -63,7 +63,7 @@ def test_changed_share_counts_messages_that_differ_in_any_run():
 
 
 def test_without_examples_drops_only_the_chosen_examples():
-    from bot.evaluation import without_examples
+    from tools.evaluation import without_examples
 
     text = "nlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n# comment\n- intent: bye\n  examples: |\n    - bye\n"
     assert without_examples(text, lambda i: i != 1) == text.replace("    - hello\n", "")
@@ -77,7 +77,7 @@ def test_load_cases_reads_sourced_cases_and_crisis_kinds():
 
 
 def test_recall_lower_bounds_match_the_published_clopper_pearson_figures():
-    from bot.evaluation import recall_lower_bound
+    from tools.evaluation import recall_lower_bound
 
     assert round(recall_lower_bound(59, 59), 3) == 0.950
     assert round(recall_lower_bound(150, 150), 3) == 0.980
@@ -87,7 +87,7 @@ def test_recall_lower_bounds_match_the_published_clopper_pearson_figures():
 
 
 def test_the_report_prints_each_recall_with_its_lower_bound():
-    from bot.evaluation import format_report
+    from tools.evaluation import format_report
 
     report = score([Result("a", "crisis", CRISIS)] * 59 + [Result("b", "clinical_decision", SAFETY)] * 150)
     text = format_report("set", report)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.article import parse_article
+from tools.article import parse_article
 from bot.spacy_pipeline import make_pipeline
 
 SUPPORT_THRESHOLD = 0.8

@@ -7,7 +7,7 @@ import uuid
 import pytest
 import yaml
 
-from bot.localserver import LocalBot
+from tools.localserver import LocalBot
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from bot.localserver import LocalBot
+from tools.localserver import LocalBot
 
 pytestmark = pytest.mark.slow
 

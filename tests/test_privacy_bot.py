@@ -15,12 +15,12 @@ import sqlalchemy as sa
 from rasa.shared.core.domain import Domain
 
 from bot.__main__ import main
-from bot.localserver import LocalBot
-from bot.privacy.check import (all_rows_as_bytes, count_placeholders, forbidden, leaks, load_corpus, send_corpus,
-                               stored_user_texts)
-from bot.privacy.redaction import redact
+from tools.localserver import LocalBot
+from tools.privacy_check import (all_rows_as_bytes, count_placeholders, forbidden, leaks, load_corpus, send_corpus,
+                                 stored_user_texts)
+from bot.storage.redaction import redact
 from bot.settings import DATABASE_URL_ENV
-from bot.tracker_store import ClinicTrackerStore
+from bot.storage.tracker_store import ClinicTrackerStore
 from postgres_db import temporary_database
 
 pytestmark = pytest.mark.slow

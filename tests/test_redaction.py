@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.privacy.redaction import KINDS, placeholder, redact, redact_event
-from bot.privacy.check import leaks
+from bot.storage.redaction import KINDS, placeholder, redact, redact_event
+from tools.privacy_check import leaks
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "pii_corpus.yml").read_text(encoding="utf-8"))
 MESSAGES = CORPUS["messages"]

@@ -1,9 +1,7 @@
 """The staff report: figures from event rows (pure), the HTML file, and the command line."""
-import json
 import re
 import time
 
-import pytest
 
 from bot.report.figures import compute_figures, topic_label
 from bot.report.grouping import group_similar

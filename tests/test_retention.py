@@ -11,7 +11,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.__main__ import main
 from bot.storage.retention import DAY, expired
 from bot.settings import DATABASE_URL_ENV
-from bot.tracker_store import ClinicTrackerStore
+from bot.storage.tracker_store import ClinicTrackerStore
 from postgres_db import temporary_database
 
 NOW = time.time()
@@ -112,7 +112,7 @@ def test_retention_days_comes_from_endpoints_yml(tmp_path, populated, capsys):
     db = tmp_path / "c.db"
     url = populated(f"sqlite:///{db}")
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text("tracker_store:\n  type: bot.tracker_store.ClinicTrackerStore\n  retention_days: 3\n")
+    endpoints.write_text("tracker_store:\n  type: bot.storage.tracker_store.ClinicTrackerStore\n  retention_days: 3\n")
     assert main(["purge", "--db", url, "--endpoints", str(endpoints)]) == 0
     assert "older than 3 days" in capsys.readouterr().out
     assert {r[1] for r in rows(url)} == {"ongoing", "asked-deletion"}

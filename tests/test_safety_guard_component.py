@@ -5,7 +5,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.safety_guard import GUARD_KEY, SafetyGuardComponent
+from bot.safety.component import GUARD_KEY, SafetyGuardComponent
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ import pytest
 import yaml
 from spacy.matcher import Matcher
 
-from bot.evaluation import load_cases
+from tools.evaluation import load_cases
 from bot.safety.guard import CLINICAL, CRISIS, SafetyGuard, load_guard
 from bot.safety.patterns import PatternError, compile_pattern, parse_rules
 from bot.spacy_pipeline import make_pipeline

@@ -6,7 +6,7 @@ import urllib.request
 import pytest
 import sqlalchemy as sa
 
-from bot.localserver import LocalBot
+from tools.localserver import LocalBot
 
 pytestmark = pytest.mark.slow
 

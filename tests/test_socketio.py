@@ -9,8 +9,8 @@ import uuid
 import pytest
 import socketio
 
-from bot.channels.socketio import accepted_session_id
-from bot.localserver import LocalBot
+from bot.web.socketio import accepted_session_id
+from tools.localserver import LocalBot
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import DATABASE_URL_ENV
-from bot.tracker_store import INDEXES, ClinicTrackerStore, database_url
+from bot.storage.tracker_store import INDEXES, ClinicTrackerStore, database_url
 from postgres_db import SERVER_URL, server_available
 
 
@@ -132,7 +132,7 @@ def test_a_failed_save_is_retried_logged_reported_and_written_later(tmp_path, mo
     blocker = sqlite3.connect(db, timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")  # another process holding the database
     try:
-        with caplog.at_level(logging.ERROR, logger="bot.tracker_store"):
+        with caplog.at_level(logging.ERROR, logger="bot.storage.tracker_store"):
             asyncio.run(store.save(conversation(sender, [PII_TEXT])))  # does not raise: the bot keeps answering
         health = store.health()
         assert health["status"] == "degraded" and health["failed_saves"] == 1 and health["last_failure"]
@@ -174,10 +174,10 @@ def test_health_is_found_through_rasa_s_wrappers(tmp_path, monkeypatch):
     from rasa.core.tracker_store import TrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.tracker_store import find_clinic_store
+    from bot.storage.tracker_store import find_clinic_store
 
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
-    config = EndpointConfig(type="bot.tracker_store.ClinicTrackerStore", sqlite_path=str(tmp_path / "c.db"),
+    config = EndpointConfig(type="bot.storage.tracker_store.ClinicTrackerStore", sqlite_path=str(tmp_path / "c.db"),
                             retention_days=7)
     # The same chain the server builds: endpoints.yml -> TrackerStore.create -> Agent.
     wrapped = Agent._create_tracker_store(TrackerStore.create(config, Domain.empty()), Domain.empty())
@@ -258,7 +258,7 @@ def test_after_a_new_session_only_that_session_is_served(tmp_path, monkeypatch):
 
 
 def test_memory_holds_a_bounded_number_of_conversations(tmp_path, monkeypatch):
-    import bot.tracker_store as module
+    import bot.storage.tracker_store as module
 
     monkeypatch.setattr(module, "RECENT_CONVERSATIONS", 3)
     store = _store(tmp_path, monkeypatch)

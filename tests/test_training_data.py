@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from bot.evaluation import load_cases
+from tools.evaluation import load_cases
 
 MIN_PER_INTENT = 25
 MIN_CLINICAL = 80

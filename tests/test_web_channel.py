@@ -12,7 +12,7 @@ import uuid
 import pytest
 import yaml
 
-from bot.localserver import LocalBot
+from tools.localserver import LocalBot
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ SECRET_WORDS = "my neighbour Zebulon Quartermaine asked about ketamine"
 def bot(root, model_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("web")
     credentials = yaml.safe_load((root / "credentials.yml").read_text())
-    credentials["bot.channels.web.ClinicWebInput"].update(
+    credentials["bot.web.channel.ClinicWebInput"].update(
         messages_per_minute_per_conversation=PER_CONVERSATION, messages_per_minute_per_address=PER_ADDRESS)
     (tmp / "credentials.yml").write_text(yaml.safe_dump(credentials))
     with LocalBot(model_path, cwd=root, action_server=False, log_path=tmp / "server.log",

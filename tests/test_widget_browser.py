@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.localserver import LocalBot
+from tools.localserver import LocalBot
 
 pytestmark = pytest.mark.slow
 

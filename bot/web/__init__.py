@@ -1,4 +1,2 @@
-"""The clinic's web chat: request checks, rate limits, origins and the widget's files.
-
-Pure logic only; `bot.channels.web` is the thin Sanic adapter that uses it.
-"""
+"""The web: the input channels (`channel.py` for the widget, `socketio.py` for rasa-webchat)
+beside the pure logic they use (request checks, origins, rate limits, the widget's files)."""

@@ -1,8 +1,8 @@
 """Sends the personal-data corpus (tests/data/pii_corpus.yml) through the real bot and prints
 what reached the database. A measurement, not a test: tests/test_privacy_bot.py asserts.
 
-    .venv/bin/python scripts/redaction_check.py                      # SQLite, temporary file
-    .venv/bin/python scripts/redaction_check.py --db postgresql://... # an EMPTY PostgreSQL database
+    .venv/bin/python -m tools.redaction_check                      # SQLite, temporary file
+    .venv/bin/python -m tools.redaction_check --db postgresql://... # an EMPTY PostgreSQL database
 """
 from __future__ import annotations
 
@@ -13,12 +13,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tools.localserver import LocalBot
+from tools.privacy_check import (all_rows_as_bytes, count_placeholders, forbidden, leaks, load_corpus,
+                                 send_corpus, stored_user_texts)
 
-from bot.localserver import LocalBot  # noqa: E402
-from bot.privacy.check import (all_rows_as_bytes, count_placeholders, forbidden, leaks, load_corpus,  # noqa: E402
-                               send_corpus, stored_user_texts)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> int:

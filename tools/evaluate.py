@@ -8,7 +8,7 @@ already running elsewhere) only what patients saw is reported.
 
     make eval                              # every set in eval/
 
-    python scripts/evaluate.py --set eval/dev.yml --no-misses
+    python -m tools.evaluate --set eval/dev.yml --no-misses
 """
 from __future__ import annotations
 
@@ -23,13 +23,12 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bot.clinic import load_clinic, response_variables
+from tools.evaluation import (Result, configuration_responses, format_comparison, format_report,
+                              identify_response, load_cases, render_responses, score)
+from tools.localserver import LocalBot, send_message
 
-from bot.clinic import load_clinic, response_variables  # noqa: E402
-from bot.evaluation import (Result, configuration_responses, format_comparison, format_report,  # noqa: E402
-                            identify_response, load_cases, render_responses, score)
-from bot.localserver import LocalBot, send_message  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 # Headline sets first. pattern_examples.yml was written to exercise the guard's rules, so its

@@ -18,7 +18,7 @@ Absolute figures on a shared machine are noisy; the ratios within one run are wh
 Numbers only; nothing here passes or fails.
 
     make bench
-    python scripts/bench.py --rounds 1 --skip-training
+    python -m tools.bench --rounds 1 --skip-training
 """
 from __future__ import annotations
 
@@ -39,10 +39,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tools.localserver import LocalBot
 
-from bot.localserver import LocalBot  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 QUESTIONS = [
     "what is ketamine", "how does ketamine work in the brain", "what are nmda receptors",

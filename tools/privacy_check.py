@@ -1,7 +1,7 @@
 """Proof that redaction works end to end: send a corpus of messages full of personal data to
 the running bot, then look for any of it in what was stored.
 
-Used by tests/test_privacy_bot.py and scripts/redaction_check.py (which prints the numbers).
+Used by tests/test_privacy_bot.py and tools/redaction_check.py (which prints the numbers).
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from typing import Callable, Dict, Iterable, List
 import sqlalchemy as sa
 import yaml
 
-from bot.privacy.redaction import KINDS, placeholder
+from bot.storage.redaction import KINDS, placeholder
 from bot.storage.db import EVENTS
 
-CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "pii_corpus.yml"
+CORPUS = Path(__file__).resolve().parents[1] / "tests" / "data" / "pii_corpus.yml"
 PLACEHOLDER = re.compile("|".join(re.escape(placeholder(k)) for k in KINDS))
 
 

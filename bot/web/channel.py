@@ -25,7 +25,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
-from bot.tracker_store import find_clinic_store
+from bot.storage.tracker_store import find_clinic_store
 from bot.web import assets
 from bot.settings import from_env as settings_from_env
 from bot.web.origins import cors_headers, origin_allowed

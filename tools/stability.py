@@ -7,7 +7,7 @@ Prints, for every set, the share of messages whose outcome changed between any t
 headline figure. Numbers only; nothing here passes or fails.
 
     make stability                 # K=5
-    python scripts/stability.py --runs 3 --fraction 0.02
+    python -m tools.stability --runs 3 --fraction 0.02
 """
 from __future__ import annotations
 
@@ -21,12 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
+from tools.evaluation import CRISIS, SAFETY, changed_share, score, without_examples
+from tools.evaluate import BOTH, default_sets, measure_sets, rendered_responses, start_bot
 
-from bot.evaluation import CRISIS, SAFETY, changed_share, score, without_examples  # noqa: E402
-from evaluate import BOTH, default_sets, measure_sets, rendered_responses, start_bot  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 # A change between the crisis and the safety response still routes the patient to help; a
 # change between either of them and anything else is the kind that matters for safety.

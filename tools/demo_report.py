@@ -2,7 +2,7 @@
 
 For the README screenshot and for trying the report without a running bot:
 
-    .venv/bin/python scripts/demo_report.py --out var/demo-report.html
+    .venv/bin/python tools/demo_report.py --out var/demo-report.html
 
 The conversations are synthetic but go through the real tracker store, so what patients
 "typed" is redacted exactly as in production.
@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 TOPICS = ["topic_what_is_ketamine", "topic_how_it_works", "topic_nmda_receptors", "topic_bdnf", "topic_ptsd",
           "topic_treatment_resistant_depression", "topic_integration_sessions", "topic_rapid_action",
@@ -41,7 +40,7 @@ def main() -> int:
     from rasa.shared.core.trackers import DialogueStateTracker
 
     from bot.__main__ import main as cli
-    from bot.tracker_store import ClinicTrackerStore
+    from bot.storage.tracker_store import ClinicTrackerStore
 
     args.db.unlink(missing_ok=True)
     store = ClinicTrackerStore(domain=Domain.empty(), sqlite_path=str(args.db))

@@ -6,7 +6,7 @@ conversations go to a SQLite file under var/.
 
 What this adds to Rasa's `SQLTrackerStore`:
 - personal data in what patients type is replaced by placeholders before anything is
-  written (bot/privacy/redaction.py);
+  written (bot/storage/redaction.py);
 - a failed save is retried, then logged with the conversation id (never the text), kept in
   memory and written with that conversation's next save; `health()` reports it;
 - SQLite runs in WAL mode with a busy timeout, and writes take the write lock up front, so
@@ -33,7 +33,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.privacy.redaction import redact_event
+from bot.storage.redaction import redact_event
 from bot.settings import from_env as settings_from_env
 from bot.storage.db import (DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_RETENTION_DAYS, DEFAULT_SQLITE_PATH, configure_sqlite,
                             database_url)

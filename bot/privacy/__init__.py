@@ -1,1 +1,0 @@
-"""Personal data: what is redacted before anything is stored."""
