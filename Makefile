@@ -17,7 +17,7 @@ export BOT_PORT ?= 5005
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 
 .DEFAULT_GOAL := help
-.PHONY: help run shell test eval stability crossval bench report purge validate train setup lock clean
+.PHONY: help run shell check test eval stability crossval bench report purge validate train setup lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,7 +28,12 @@ run: $(MODEL) ## Set up, train if needed, then run the bot (port $BOT_PORT, defa
 shell: $(MODEL) ## Chat with the bot in this terminal
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
-test: $(MODEL) $(AXE) ## Set up, train if needed, then run the whole test suite
+check: $(VENV)/.installed ## Lint, type check and the unit tests: no model, no server (under 30 s)
+	$(VENV)/bin/ruff check bot actions tools tests
+	$(VENV)/bin/mypy
+	$(PY) -m pytest tests/unit -q
+
+test: $(MODEL) $(AXE) ## Set up, train if needed, then run the whole test suite (unit, model and server tiers)
 	$(PY) -m pytest
 
 eval: $(MODEL) ## Accuracy and safety recall on the held-out sets, through a running bot's REST channel

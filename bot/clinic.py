@@ -67,7 +67,7 @@ def _clock(t: time) -> str:
 def format_hours(hours: OpeningHours) -> str:
     """Opening hours as patients read them: consecutive days with the same times together,
     "Mon-Fri 9am-5pm, Sat 10am-2pm"."""
-    groups = []  # [first day, last day, (opens, closes)]
+    groups: list = []  # [first day, last day, (opens, closes)]
     for i, day in enumerate(DAYS):
         if day not in hours:
             continue

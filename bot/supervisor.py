@@ -115,7 +115,8 @@ def run(settings: ServerSettings, cwd: Path, action_server: bool = True) -> int:
                   f"  Demo page with the chat widget: {base}/\n"
                   f"  Widget for the clinic's site:   <script src=\"{base}/widget/widget.js\" defer></script>\n"
                   f"  Health:    GET {base}/health\n"
-                  f"  REST:      POST {base}/webhooks/rest/webhook  {{\"sender\": \"<random id>\", \"message\": \"hi\"}}\n"
+                  f"  REST:      POST {base}/webhooks/rest/webhook"
+                  f"  {{\"sender\": \"<random id>\", \"message\": \"hi\"}}\n"
                   f"  socket.io: {base}/socket.io (rasa-webchat compatible)\n"
                   f"  Chat in a terminal with `make shell`. Stop with Ctrl-C.\n", flush=True)
         while not stopping and all(p.poll() is None for p in procs):

@@ -65,6 +65,13 @@ def chat(model_path, event_loop_for_agent):
     return _chat
 
 
+TIERS = ("unit", "model", "server")  # the folders: no model / the trained model in-process / real servers
+
+
 def pytest_collection_modifyitems(items):
-    # Server tests last: the quick checks report first.
-    items.sort(key=lambda item: 1 if item.get_closest_marker("slow") else 0)
+    for item in items:
+        tier = next((t for t in TIERS if t in item.path.parts), None)
+        if tier:
+            item.add_marker(tier)
+    # Quick tiers first, so that they report first.
+    items.sort(key=lambda item: next((i for i, t in enumerate(TIERS) if item.get_closest_marker(t)), len(TIERS)))

@@ -252,18 +252,22 @@ def main() -> int:
     ]
     print(f"\n  {'':48s} {'ours':>10s} {'rasa default':>13s}")
     for title, a, b, fmt in rows:
-        cell = (lambda v: "-" if v != v else fmt.format(v))
-        print(f"  {title:48s} {cell(a):>10s} {cell(b):>13s}")
+        cells = ["-" if v != v else fmt.format(v) for v in (a, b)]
+        print(f"  {title:48s} {cells[0]:>10s} {cells[1]:>13s}")
     print(f"  (memory right after start-up: ours {memory[ours]:.0f} MB, default {memory[default]:.0f} MB;"
           f" {args.rounds} alternating rounds of 100 sequential turns and 10 x 30 turns at once)")
 
     seq_p50 = mean(sequential[ours], "p50")
     print("\nRatios (targets in brackets):")
-    print(f"  turns/s at 10 at once, ours / default:         {mean(concurrent[ours], 'turns_per_s') / mean(concurrent[default], 'turns_per_s'):6.1f}x  [>= 5x]")
-    print(f"  turns/s sequential, ours / default:            {mean(sequential[ours], 'turns_per_s') / mean(sequential[default], 'turns_per_s'):6.1f}x")
+    def ratio(rounds: Dict[str, List[Dict[str, float]]]) -> float:
+        return mean(rounds[ours], "turns_per_s") / mean(rounds[default], "turns_per_s")
+
+    print(f"  turns/s at 10 at once, ours / default:         {ratio(concurrent):6.1f}x  [>= 5x]")
+    print(f"  turns/s sequential, ours / default:            {ratio(sequential):6.1f}x")
     if ours_training == ours_training:
         print(f"  training, default / ours:                      {default_training / ours_training:6.1f}x  [>= 5x]")
-    print(f"  turn 91-100 / turn 1-10 of a 100-turn conversation: {long_conversation[ours][1] / long_conversation[ours][0]:5.2f}x  [<= 1.2x]")
+    early, late = long_conversation[ours]
+    print(f"  turn 91-100 / turn 1-10 of a 100-turn conversation: {late / early:5.2f}x  [<= 1.2x]")
     print(f"  one turn p50 / NLU parsing alone p50 ({nlu_ms:.1f} ms): {seq_p50 / nlu_ms:5.1f}x  [<= 1.5x]")
     print(f"  start-up {startup[ours]:.1f} s [<= 8 s], memory {memory_after[ours]:.0f} MB [<= 600 MB]")
     return 0

@@ -186,7 +186,8 @@ def format_comparison(reports: Mapping[str, Report]) -> str:
     lines = [header]
     for name, r in reports.items():
         lines.append(f"  {name:28s} {pct(r.topic_accuracy):>9s} {pct(r.clinical_recall):>9s} {pct(r.crisis_recall):>9s}"
-                     f" {pct(r.false_safety_rate):>13s} {pct(r.false_crisis_rate):>13s} {pct(r.out_of_scope_handled):>13s}")
+                     f" {pct(r.false_safety_rate):>13s} {pct(r.false_crisis_rate):>13s}"
+                     f" {pct(r.out_of_scope_handled):>13s}")
     targets = ("  targets (both together):    >= 95.0%   100.0%    100.0%       <=  1.0%"
                "       <=  1.0%       >= 90.0%")
     return "\n".join(lines + [targets])

@@ -1,7 +1,7 @@
 """Proof that redaction works end to end: send a corpus of messages full of personal data to
 the running bot, then look for any of it in what was stored.
 
-Used by tests/test_privacy_bot.py and tools/redaction_check.py (which prints the numbers).
+Used by tests/server/test_privacy_bot.py and tools/redaction_check.py (which prints the numbers).
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Sends the personal-data corpus (tests/data/pii_corpus.yml) through the real bot and prints
-what reached the database. A measurement, not a test: tests/test_privacy_bot.py asserts.
+what reached the database. A measurement, not a test: tests/server/test_privacy_bot.py asserts.
 
     .venv/bin/python -m tools.redaction_check                      # SQLite, temporary file
     .venv/bin/python -m tools.redaction_check --db postgresql://... # an EMPTY PostgreSQL database

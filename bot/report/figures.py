@@ -60,7 +60,7 @@ def compute_figures(rows: Iterable[Dict[str, Any]], since: Optional[float] = Non
     per_day: Dict[date, Counter] = defaultdict(Counter)
     senders_per_day: Dict[date, set] = defaultdict(set)
     senders: set = set()
-    topics: Counter = Counter()
+    topics: Counter[str] = Counter()
     feedback: Dict[str, Counter] = defaultdict(Counter)
     unanswered_texts: List[str] = []
     last_user: Dict[str, Optional[Dict[str, Any]]] = {}
@@ -101,9 +101,10 @@ def compute_figures(rows: Iterable[Dict[str, Any]], since: Optional[float] = Non
     # Every day of the period gets a point, quiet days included, so the charts show gaps.
     ends = seen_days + [_day(t) for t in (since, until) if t is not None]
     days = _days(min(ends), max(ends)) if ends else []
-    daily = [{"date": d.isoformat(), "conversations": len(senders_per_day[d]), "messages": per_day[d]["messages"],
-              "unanswered": per_day[d]["unanswered"], "safety_responses": per_day[d]["safety_responses"],
-              "crisis_responses": per_day[d]["crisis_responses"]} for d in days]
+    daily: List[Dict[str, Any]] = [
+        {"date": d.isoformat(), "conversations": len(senders_per_day[d]), "messages": per_day[d]["messages"],
+         "unanswered": per_day[d]["unanswered"], "safety_responses": per_day[d]["safety_responses"],
+         "crisis_responses": per_day[d]["crisis_responses"]} for d in days]
 
     messages = sum(d["messages"] for d in daily)
     unanswered = sum(d["unanswered"] for d in daily)

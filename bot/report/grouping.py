@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Dict, FrozenSet, List
+from typing import Any, Dict, FrozenSet, List
 
 # Words that say nothing about what content is missing; "ketamine" is in almost every question.
 STOP_WORDS = frozenset("""
@@ -49,26 +49,26 @@ def similarity(a: FrozenSet[str], b: FrozenSet[str]) -> float:
     return len(a & b) / min(len(a), len(b))
 
 
-def group_similar(texts: List[str], threshold: float = 0.5) -> List[Dict[str, object]]:
+def group_similar(texts: List[str], threshold: float = 0.5) -> List[Dict[str, Any]]:
     """[{label, count, texts: [{text, count}]}], largest group first."""
     counts = Counter(t.strip() for t in texts if t and t.strip())
-    groups: List[Dict[str, object]] = []
+    groups: List[Dict[str, Any]] = []
     for text, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].lower())):
         words = content_words(text)
         best, best_score = None, 0.0
         for group in groups:
-            score = max(similarity(words, member) for member in group["_words"])  # type: ignore[union-attr]
+            score = max(similarity(words, member) for member in group["_words"])
             if score > best_score:
                 best, best_score = group, score
         if best is not None and best_score >= threshold:
-            best["_words"].append(words)  # type: ignore[union-attr]
-            best["texts"].append({"text": text, "count": n})  # type: ignore[union-attr]
-            best["count"] += n  # type: ignore[operator]
+            best["_words"].append(words)
+            best["texts"].append({"text": text, "count": n})
+            best["count"] += n
         else:
             groups.append({"_words": [words], "texts": [{"text": text, "count": n}], "count": n})
-    out = []
+    out: List[Dict[str, Any]] = []
     for group in groups:
-        words = Counter(w for member in group["_words"] for w in member)  # type: ignore[union-attr]
-        label = ", ".join(w for w, _ in sorted(words.items(), key=lambda kv: (-kv[1], kv[0]))[:3]) or "(other)"
+        counted = Counter(w for member in group["_words"] for w in member)
+        label = ", ".join(w for w, _ in sorted(counted.items(), key=lambda kv: (-kv[1], kv[0]))[:3]) or "(other)"
         out.append({"label": label, "count": group["count"], "texts": group["texts"]})
-    return sorted(out, key=lambda g: (-g["count"], g["label"]))  # type: ignore[operator]
+    return sorted(out, key=lambda g: (-g["count"], g["label"]))

@@ -17,7 +17,8 @@ from bot.report.figures import topic_label
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1d1d1d;max-width:1000px;
 margin:24px auto;padding:0 20px;line-height:1.45}
-h1{font-size:26px;margin-bottom:2px}h2{font-size:19px;margin-top:34px;border-bottom:2px solid #e3e3e3;padding-bottom:4px}
+h1{font-size:26px;margin-bottom:2px}
+h2{font-size:19px;margin-top:34px;border-bottom:2px solid #e3e3e3;padding-bottom:4px}
 .muted{color:#555;font-size:14px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:18px 0}
 .card{border:1px solid #d6d6d6;border-radius:8px;padding:10px 12px;min-width:110px;flex:1 1 0}
@@ -76,7 +77,8 @@ def render_report(figures: Dict, generated: Optional[datetime] = None) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         "<title>Patient chatbot report</title>", f"<style>{STYLE}</style></head><body>",
         "<h1>Patient chatbot report</h1>",
-        f'<p class="muted">Period: {escape(period_text)}. Made on {escape(generated.strftime("%d %B %Y at %H:%M"))}.</p>',
+        f'<p class="muted">Period: {escape(period_text)}. '
+        f'Made on {escape(generated.strftime("%d %B %Y at %H:%M"))}.</p>',
         '<div class="cards">',
         _card(t["conversations"], "conversations"),
         _card(t["messages"], "messages from patients"),
@@ -126,5 +128,6 @@ def _unanswered(groups: List[Dict]) -> str:
         rows.append(f"<tr><td>{escape(g['label'])}</td><td class=\"n\">{g['count']}</td>"
                     f"<td><details{' open' if len(g['texts']) <= 3 else ''}><summary>{len(g['texts'])} "
                     f"different wording(s)</summary><ul class=\"texts\">{texts}</ul></details></td></tr>")
-    return ("<table><thead><tr><th>Words in common</th><th class=\"n\">Messages</th><th>What patients wrote</th></tr></thead>"
+    return ("<table><thead><tr><th>Words in common</th><th class=\"n\">Messages</th>"
+            "<th>What patients wrote</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Mapping, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 GAP_WIDTH = 3  # "*" spans at most this many words: near enough to belong to one thought
 _ALTERNATIVE = r"(?:@[a-z_]+|=?[^\s|?*@=]+)"
@@ -52,6 +52,7 @@ def compile_pattern(pattern: str, terms: Mapping[str, Sequence[str]], lemmatize:
     if not words or all(w == "*" for w in words):
         raise PatternError(f"pattern {pattern!r} matches nothing in particular")
     for word in words:
+        options: List[List[Dict[str, Any]]]
         if word == "*":
             options = [[{"OP": "?"}] * GAP_WIDTH]
         elif word in ("#number", "#number?"):
@@ -92,7 +93,7 @@ def _word_specs(word: str, pattern: str, terms: Mapping[str, Sequence[str]], lem
             exact.add(word_only)
         else:
             base.add(word_only)
-    specs = []
+    specs: List[Dict[str, Any]] = []
     if base:
         specs.append({"LEMMA": {"IN": sorted(base)}})
     if exact:

@@ -72,4 +72,6 @@ def demo_page(clinic_name: str, notice: str) -> Asset:
 
 
 def not_modified(asset: Asset, if_none_match: Optional[str]) -> bool:
-    return bool(if_none_match) and asset.etag in [t.strip() for t in if_none_match.split(",")]
+    if not if_none_match:
+        return False
+    return asset.etag in [t.strip() for t in if_none_match.split(",")]

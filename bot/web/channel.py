@@ -190,9 +190,13 @@ async def _read_body(request: Request, limit: int) -> Optional[bytes]:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         return None
-    chunks, size = [], 0
+    chunks: list = []
+    size = 0
+    stream = request.stream
+    if stream is None:
+        return request.body
     while True:
-        chunk = await request.stream.read()
+        chunk = await stream.read()
         if chunk is None:
             return b"".join(chunks)
         size += len(chunk)

@@ -36,7 +36,7 @@ def test_rest_channel_answers(bot, rendered, question, response):
 
 def test_handoff_gets_the_static_answer_and_the_open_now_extra(bot, rendered):
     # The handoff button's payload: this is about the action server's extra, not about NLU
-    # (tests/test_model.py and `make eval` cover how typed requests are understood).
+    # (tests/model/test_model.py and `make eval` cover how typed requests are understood).
     replies = bot.send(new_id(), "/human_handoff")
     assert replies[0]["text"] == rendered["utter_human_handoff"]
     assert len(replies) == 2 and replies[1]["text"].startswith("The clinic is")

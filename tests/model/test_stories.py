@@ -12,5 +12,6 @@ def test_rasa_test_core_passes_every_story(root, model_path, tmp_path):
          "--endpoints", "endpoints.yml", "--fail-on-prediction-errors", "--out", str(tmp_path)],
         cwd=root, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    failed = (tmp_path / "failed_test_stories.yml").read_text() if (tmp_path / "failed_test_stories.yml").exists() else ""
+    failed_file = tmp_path / "failed_test_stories.yml"
+    failed = failed_file.read_text() if failed_file.exists() else ""
     assert "story:" not in failed, failed

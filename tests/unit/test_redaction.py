@@ -8,7 +8,7 @@ import yaml
 from bot.storage.redaction import KINDS, placeholder, redact, redact_event
 from tools.privacy_check import leaks
 
-CORPUS = yaml.safe_load((Path(__file__).parent / "data" / "pii_corpus.yml").read_text(encoding="utf-8"))
+CORPUS = yaml.safe_load((Path(__file__).parents[1] / "data" / "pii_corpus.yml").read_text(encoding="utf-8"))
 MESSAGES = CORPUS["messages"]
 
 

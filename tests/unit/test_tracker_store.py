@@ -119,7 +119,8 @@ def test_concurrent_conversations_from_several_processes_all_get_saved(tmp_path,
     # One attempt only: no retry hides a "database is locked".
     assert all(h["status"] == "ok" and h["failed_saves"] == 0 for h in healths)
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT sender_id, count(*) FROM events WHERE type_name='user' GROUP BY sender_id").fetchall()
+        rows = conn.execute("SELECT sender_id, count(*) FROM events WHERE type_name='user' "
+                            "GROUP BY sender_id").fetchall()
     assert len(rows) == workers * conversations and {n for _, n in rows} == {3}
 
 
