@@ -68,15 +68,15 @@ def test_http_api_is_off_by_default(bot, path):
     assert e.value.code == 404
 
 
-def test_answers_are_served_with_the_action_server_down(root, model_path, rendered, tmp_path):
-    with LocalBot(model_path, cwd=root, env={"BOT_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"},
-                  action_server=False, log_path=tmp_path / "server.log") as running:
-        for question, response in [("what is bdnf", "utter_topic_bdnf"),
-                                   ("is ketamine safe for me if i have high blood pressure", "utter_safety"),
-                                   ("i am going to overdose tonight", "utter_crisis")]:
-            assert running.send(new_id(), question)[0]["text"] == rendered[response]
-        replies = running.send(new_id(), "what is the clinic phone number")
-        assert replies[0]["text"] == rendered["utter_human_handoff"]
+def test_answers_are_served_with_the_action_server_down(shared_bot, rendered):
+    # The shared bot runs without an action server.
+    assert not any(b"rasa_sdk" in open(f"/proc/{pid}/cmdline", "rb").read() for pid in shared_bot.pids())
+    for question, response in [("what is bdnf", "utter_topic_bdnf"),
+                               ("is ketamine safe for me if i have high blood pressure", "utter_safety"),
+                               ("i am going to overdose tonight", "utter_crisis")]:
+        assert shared_bot.send(new_id(), question)[0]["text"] == rendered[response]
+    replies = shared_bot.send(new_id(), "what is the clinic phone number")
+    assert replies[0]["text"] == rendered["utter_human_handoff"]
 
 
 def stored_events(db_path, sender):

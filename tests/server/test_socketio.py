@@ -10,7 +10,6 @@ import pytest
 import socketio
 
 from bot.web.socketio import accepted_session_id
-from tools.localserver import LocalBot
 
 pytestmark = pytest.mark.slow
 
@@ -45,12 +44,8 @@ async def converse(url, session_id, text, origin=None):
 
 
 @pytest.fixture(scope="module")
-def bot(root, model_path, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("sio")
-    with LocalBot(model_path, cwd=root, env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/c.db",
-                                             "BOT_CORS_ORIGINS": CLINIC_SITE},
-                  action_server=False, log_path=tmp / "server.log") as running:
-        yield running
+def bot(shared_bot):
+    return shared_bot
 
 
 def test_replies_arrive_and_a_reconnect_continues_the_conversation(bot, rendered):
