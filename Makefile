@@ -30,6 +30,7 @@ shell: $(MODEL) ## Chat with the bot in this terminal
 
 check: $(VENV)/.installed ## Lint, type check and the unit tests: no model, no server (under 30 s)
 	$(VENV)/bin/ruff check bot actions tools tests
+	$(VENV)/bin/ruff format --check bot actions tools tests
 	$(VENV)/bin/mypy
 	$(PY) -m pytest tests/unit -q
 

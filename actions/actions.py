@@ -1,4 +1,5 @@
 """Custom actions (rasa-sdk). Only extras live here; nothing on the safety path."""
+
 from __future__ import annotations
 
 from datetime import datetime

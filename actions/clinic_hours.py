@@ -3,6 +3,7 @@
 An optional extra after the static "how to reach the clinic" answer: if the action server is
 down the patient still gets the clinic's phone number and hours, just not this line.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, time

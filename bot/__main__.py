@@ -1,4 +1,5 @@
 """Command line: `python -m bot <command>` (also installed as `clinic-bot`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,19 +18,30 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     p = sub.add_parser("run", help="run the Rasa server and the action server (Ctrl-C stops both)")
     p.add_argument("--model", default="models", help="model file or folder (default: models/)")
-    p.add_argument("--credentials", default="credentials.yml",
-                   help="input channels and their limits (default: credentials.yml)")
-    p.add_argument("--endpoints", default="endpoints.yml",
-                   help="conversation store, response filler and action server (default: endpoints.yml)")
-    p.add_argument("--no-action-server", action="store_true",
-                   help="do not start the action server (answers and safety responses still work)")
+    p.add_argument(
+        "--credentials", default="credentials.yml", help="input channels and their limits (default: credentials.yml)"
+    )
+    p.add_argument(
+        "--endpoints",
+        default="endpoints.yml",
+        help="conversation store, response filler and action server (default: endpoints.yml)",
+    )
+    p.add_argument(
+        "--no-action-server",
+        action="store_true",
+        help="do not start the action server (answers and safety responses still work)",
+    )
 
     p = sub.add_parser("check-clinic", help="validate clinic.yml and print the values the answers use")
     p.add_argument("path", nargs="?", type=Path, default=Path("clinic.yml"))
 
     p = sub.add_parser("purge", help="delete conversations older than the retention period, or one patient's")
-    p.add_argument("--older-than", type=float, metavar="DAYS",
-                   help="retention period in days (default: retention_days in endpoints.yml, else 30)")
+    p.add_argument(
+        "--older-than",
+        type=float,
+        metavar="DAYS",
+        help="retention period in days (default: retention_days in endpoints.yml, else 30)",
+    )
     p.add_argument("--conversation", metavar="ID", help="delete this one conversation, whatever its age")
     p.add_argument("--dry-run", action="store_true", help="only say what would be deleted")
     p.add_argument("--db", metavar="URL", help="database URL (default: BOT_DATABASE_URL, else endpoints.yml)")
@@ -38,8 +50,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     p = sub.add_parser("report", help="staff report: one self-contained HTML file (or JSON figures)")
     p.add_argument("--out", type=Path, default=Path("report.html"), help="HTML file to write (default: report.html)")
     p.add_argument("--since", type=float, metavar="DAYS", help="only the last DAYS days (default: everything stored)")
-    p.add_argument("--format", choices=["html", "json"], default="html",
-                   help="json prints the figures instead of writing the HTML file")
+    p.add_argument(
+        "--format",
+        choices=["html", "json"],
+        default="html",
+        help="json prints the figures instead of writing the HTML file",
+    )
     p.add_argument("--db", metavar="URL", help="database URL (default: BOT_DATABASE_URL, else endpoints.yml)")
     p.add_argument("--endpoints", type=Path, default=Path("endpoints.yml"))
 
@@ -67,14 +83,15 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 1
         for key, value in response_variables(clinic).items():
             print(f"{key}: {value}")
-        print(f"timezone (for \"are you open now?\"): {clinic.timezone}")
+        print(f'timezone (for "are you open now?"): {clinic.timezone}')
         return 0
 
     if args.command == "run":
         from bot.supervisor import ServerSettings, run
 
-        settings = ServerSettings.from_env(dict(os.environ), model=args.model,
-                                           credentials=args.credentials, endpoints=args.endpoints)
+        settings = ServerSettings.from_env(
+            dict(os.environ), model=args.model, credentials=args.credentials, endpoints=args.endpoints
+        )
         return run(settings, cwd=Path.cwd(), action_server=not args.no_action_server)
 
     return 2
@@ -101,12 +118,14 @@ def _purge(args: argparse.Namespace) -> int:
     if engine is None:
         return 1
     days = args.older_than if args.older_than is not None else retention_days(args.endpoints)
-    result = purge(engine, now=time.time(), older_than_days=days, conversation=args.conversation,
-                   dry_run=args.dry_run)
+    result = purge(engine, now=time.time(), older_than_days=days, conversation=args.conversation, dry_run=args.dry_run)
     engine.dispose()
     verb = "Would delete" if args.dry_run else "Deleted"
-    what = (f"conversation {args.conversation}" if args.conversation
-            else f"{len(result.conversations)} conversation(s) whose last message is older than {days:g} days")
+    what = (
+        f"conversation {args.conversation}"
+        if args.conversation
+        else f"{len(result.conversations)} conversation(s) whose last message is older than {days:g} days"
+    )
     if args.conversation and not result.events:
         print(f"No conversation {args.conversation} is stored.")
     else:

@@ -3,6 +3,7 @@
 Kept apart from the domain so a clinic can change its phone number or crisis country by
 editing one data file, with no retraining.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,8 +11,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Dict, Mapping, Tuple
 
-REQUIRED_FIELDS = ("name", "phone", "email", "timezone", "opening_hours", "website", "booking_url", "country",
-                   "crisis")
+REQUIRED_FIELDS = ("name", "phone", "email", "timezone", "opening_hours", "website", "booking_url", "country", "crisis")
 COUNTRY_NAMES = {"US": "the US", "CA": "Canada", "GB": "the UK", "AU": "Australia"}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
@@ -27,8 +27,8 @@ class Clinic:
     name: str
     phone: str
     email: str
-    hours: str          # for patients, written from opening_hours ("Mon-Fri 9am-5pm")
-    timezone: str       # IANA name, e.g. America/New_York
+    hours: str  # for patients, written from opening_hours ("Mon-Fri 9am-5pm")
+    timezone: str  # IANA name, e.g. America/New_York
     opening_hours: OpeningHours = field(compare=False)  # {"mon": (09:00, 17:00)}, local time
     website: str
     booking_url: str
@@ -77,7 +77,8 @@ def format_hours(hours: OpeningHours) -> str:
             groups.append([day, day, hours[day]])
     return ", ".join(
         f"{first.title()}{'' if first == last else '-' + last.title()} {_clock(opens)}-{_clock(closes)}"
-        for first, last, (opens, closes) in groups)
+        for first, last, (opens, closes) in groups
+    )
 
 
 def parse_clinic(data: Mapping[str, Any]) -> Clinic:
@@ -88,8 +89,10 @@ def parse_clinic(data: Mapping[str, Any]) -> Clinic:
     if missing:
         raise ClinicConfigError(f"clinic.yml is missing: {', '.join(missing)}")
     if "hours" in data:
-        raise ClinicConfigError("clinic.yml: `hours` is written from `opening_hours` now; remove it, so that "
-                                "the hours patients read and the hours the bot checks cannot disagree")
+        raise ClinicConfigError(
+            "clinic.yml: `hours` is written from `opening_hours` now; remove it, so that "
+            "the hours patients read and the hours the bot checks cannot disagree"
+        )
     try:
         opening_hours = parse_opening_hours(data["opening_hours"])
     except ValueError as e:
@@ -99,8 +102,9 @@ def parse_clinic(data: Mapping[str, Any]) -> Clinic:
 
         ZoneInfo(str(data["timezone"]))
     except (ValueError, KeyError, OSError):
-        raise ClinicConfigError(f"clinic.yml timezone {data['timezone']!r} is not a time zone name "
-                                "such as America/New_York") from None
+        raise ClinicConfigError(
+            f"clinic.yml timezone {data['timezone']!r} is not a time zone name " "such as America/New_York"
+        ) from None
     country = str(data["country"]).upper()
     crisis = data["crisis"]
     if not isinstance(crisis, Mapping) or country not in crisis:

@@ -3,6 +3,7 @@
 Configured in endpoints.yml (`nlg: type: bot.nlg.ClinicResponseGenerator`). It runs inside
 the Rasa server, so the answers never depend on the action server being up.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,8 +44,9 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         # instead of sending patients half-filled answers.
         self.clinic_variables = response_variables(load_clinic(clinic_file))
 
-    def _fill_response(self, response: Dict[str, Any], filled_slots: Optional[Dict[str, Any]] = None,
-                       **kwargs: Any) -> Dict[str, Any]:
+    def _fill_response(
+        self, response: Dict[str, Any], filled_slots: Optional[Dict[str, Any]] = None, **kwargs: Any
+    ) -> Dict[str, Any]:
         return with_feedback_buttons(super()._fill_response(response, filled_slots, **kwargs))
 
     def _response_variables(self, filled_slots: Dict[str, Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:

@@ -9,6 +9,7 @@ TensorFlow itself is still imported: Rasa 3.6 imports it at module level on the 
 agent (rasa.core.agent -> rasa.core.policies.policy -> ... -> rasa.utils.train_utils ->
 rasa.utils.tensorflow.callback), even when no component of the model uses it.
 """
+
 from __future__ import annotations
 
 import importlib.abc

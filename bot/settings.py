@@ -5,6 +5,7 @@ validated here and nowhere else, each default written once.
 tracker store), never at import time. The README's settings table lists exactly `VARIABLES`
 (a test checks).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ def _database_url(raw: Optional[str]) -> Optional[str]:
     if "://" not in url:
         raise SettingsError(f"BOT_DATABASE_URL must be a database URL such as postgresql://user@host/db, got {url!r}")
     # SQLAlchemy 1.4 no longer accepts the old "postgres://" scheme that hosting providers hand out.
-    return "postgresql://" + url[len("postgres://"):] if url.startswith("postgres://") else url
+    return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
 
 
 def from_env(env: Mapping[str, str]) -> Settings:

@@ -6,6 +6,7 @@ are saved inside the pipeline folder: the server (Rasa's SpacyNLP and the rule g
 that folder, and the package is needed only to build it, or by tools and tests that run
 without a built pipeline.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -3,6 +3,7 @@
 Used by `make run` (`python -m bot run`). Ctrl-C or SIGTERM stops both processes; if either
 one dies, the other is stopped too, so the bot is never left half running.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,21 +33,47 @@ class ServerSettings:
     log_level_debug: bool = False
 
     @classmethod
-    def from_env(cls, env: Dict[str, str], model: str = "models",
-                 credentials: str = "credentials.yml", endpoints: str = "endpoints.yml") -> "ServerSettings":
+    def from_env(
+        cls,
+        env: Dict[str, str],
+        model: str = "models",
+        credentials: str = "credentials.yml",
+        endpoints: str = "endpoints.yml",
+    ) -> "ServerSettings":
         try:
             settings = settings_from_env(env)
         except SettingsError as e:
             raise SystemExit(f"error: {e}") from None
-        return cls(host=settings.host, port=settings.port, actions_port=settings.actions_port, model=model,
-                   credentials=credentials, endpoints=endpoints, jwt_secret=settings.jwt_secret,
-                   cors_origins=settings.cors_origins)
+        return cls(
+            host=settings.host,
+            port=settings.port,
+            actions_port=settings.actions_port,
+            model=model,
+            credentials=credentials,
+            endpoints=endpoints,
+            jwt_secret=settings.jwt_secret,
+            cors_origins=settings.cors_origins,
+        )
 
 
 def rasa_command(python: str, s: ServerSettings) -> List[str]:
     """The `rasa run` command line for these settings."""
-    cmd = [python, "-m", "bot.rasa_server", "run", "--model", s.model, "--interface", s.host, "--port", str(s.port),
-           "--endpoints", s.endpoints, "--credentials", s.credentials]
+    cmd = [
+        python,
+        "-m",
+        "bot.rasa_server",
+        "run",
+        "--model",
+        s.model,
+        "--interface",
+        s.host,
+        "--port",
+        str(s.port),
+        "--endpoints",
+        s.endpoints,
+        "--credentials",
+        s.credentials,
+    ]
     for origin in s.cors_origins:
         cmd += ["--cors", origin]
     # The HTTP API exposes every conversation and accepts model uploads: it stays off unless
@@ -111,20 +138,27 @@ def run(settings: ServerSettings, cwd: Path, action_server: bool = True) -> int:
         names[rasa.pid] = "the Rasa server"
         base = f"http://{settings.host}:{settings.port}"
         if wait_until_up(base + "/", rasa, timeout=300):
-            print(f"\n  The bot is running on {base}\n"
-                  f"  Demo page with the chat widget: {base}/\n"
-                  f"  Widget for the clinic's site:   <script src=\"{base}/widget/widget.js\" defer></script>\n"
-                  f"  Health:    GET {base}/health\n"
-                  f"  REST:      POST {base}/webhooks/rest/webhook"
-                  f"  {{\"sender\": \"<random id>\", \"message\": \"hi\"}}\n"
-                  f"  socket.io: {base}/socket.io (rasa-webchat compatible)\n"
-                  f"  Chat in a terminal with `make shell`. Stop with Ctrl-C.\n", flush=True)
+            print(
+                f"\n  The bot is running on {base}\n"
+                f"  Demo page with the chat widget: {base}/\n"
+                f'  Widget for the clinic\'s site:   <script src="{base}/widget/widget.js" defer></script>\n'
+                f"  Health:    GET {base}/health\n"
+                f"  REST:      POST {base}/webhooks/rest/webhook"
+                f'  {{"sender": "<random id>", "message": "hi"}}\n'
+                f"  socket.io: {base}/socket.io (rasa-webchat compatible)\n"
+                f"  Chat in a terminal with `make shell`. Stop with Ctrl-C.\n",
+                flush=True,
+            )
         while not stopping and all(p.poll() is None for p in procs):
             time.sleep(0.3)
         for p in procs:
             if not stopping and p.poll() is not None:
-                print(f"error: {names[p.pid]} stopped with exit code {p.returncode}; "
-                      "see the messages above. Stopping the bot.", file=sys.stderr, flush=True)
+                print(
+                    f"error: {names[p.pid]} stopped with exit code {p.returncode}; "
+                    "see the messages above. Stopping the bot.",
+                    file=sys.stderr,
+                    flush=True,
+                )
     finally:
         for p in procs:
             if p.poll() is None:

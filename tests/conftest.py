@@ -1,4 +1,5 @@
 """Shared fixtures: the real domain, the trained model, and real bot servers."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """A throw-away PostgreSQL database for a test, on the local server (skips if there is none)."""
+
 from __future__ import annotations
 
 import contextlib

@@ -3,6 +3,7 @@
 The article is the only source of the bot's answers; tests use this to check that every
 answer is supported by the section it cites.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,5 +39,6 @@ def parse_article(text: str) -> Article:
             sections[current].append(line.strip())
     if not sections:
         raise ValueError("no sections found in the article")
-    return Article(date=date, title=title, author=author,
-                   sections={name: " ".join(body) for name, body in sections.items()})
+    return Article(
+        date=date, title=title, author=author, sections={name: " ".join(body) for name, body in sections.items()}
+    )

@@ -20,6 +20,7 @@ Numbers only; nothing here passes or fails.
     make bench
     python -m tools.bench --rounds 1 --skip-training
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,15 +45,23 @@ from tools.localserver import LocalBot
 ROOT = Path(__file__).resolve().parents[1]
 
 QUESTIONS = [
-    "what is ketamine", "how does ketamine work in the brain", "what are nmda receptors",
-    "can ketamine help with ptsd", "what is an integration session", "should i try ketamine",
-    "can i take it with zoloft", "how much does it cost", "hello", "what is bdnf",
+    "what is ketamine",
+    "how does ketamine work in the brain",
+    "what are nmda receptors",
+    "can ketamine help with ptsd",
+    "what is an integration session",
+    "should i try ketamine",
+    "can i take it with zoloft",
+    "how much does it cost",
+    "hello",
+    "what is bdnf",
 ]
 CACHE = ROOT / "var" / "bench"
 OUR_MODEL = ROOT / "models" / "clinic-bot.tar.gz"
 
 
 # -- small measurements ---------------------------------------------------------------------
+
 
 def percentile(values: List[float], q: float) -> float:
     ordered = sorted(values)
@@ -111,14 +120,20 @@ def load_round(bot: LocalBot, conversations: int, turns: int) -> Dict[str, float
     pid = rasa_pid(bot)
     cpu0, t0 = cpu_seconds(pid), time.perf_counter()
     with ThreadPoolExecutor(max_workers=conversations) as pool:
-        latencies = [ms for conv in pool.map(lambda n: conversation(bot.url, turns, n), range(conversations))
-                     for ms in conv]
+        latencies = [
+            ms for conv in pool.map(lambda n: conversation(bot.url, turns, n), range(conversations)) for ms in conv
+        ]
     wall = time.perf_counter() - t0
-    return {"turns_per_s": len(latencies) / wall, "p50": statistics.median(latencies),
-            "p95": percentile(latencies, 95), "cores_busy": (cpu_seconds(pid) - cpu0) / wall}
+    return {
+        "turns_per_s": len(latencies) / wall,
+        "p50": statistics.median(latencies),
+        "p95": percentile(latencies, 95),
+        "cores_busy": (cpu_seconds(pid) - cpu0) / wall,
+    }
 
 
 # -- the two models -------------------------------------------------------------------------
+
 
 def data_hash(config: Path) -> str:
     import rasa
@@ -133,9 +148,30 @@ def data_hash(config: Path) -> str:
 def train(config: Path, out: Path, name: str) -> float:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false"}
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "rasa", "train", "--force", "--config", str(config), "--domain",
-                    "domain.yml", "--data", "data", "--out", str(out), "--fixed-model-name", name],
-                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "--force",
+            "--config",
+            str(config),
+            "--domain",
+            "domain.yml",
+            "--data",
+            "data",
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            name,
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.perf_counter() - t0
 
 
@@ -183,6 +219,7 @@ def nlu_parse_ms(model: Path, repeats: int = 30) -> float:
 
 # -- the report -----------------------------------------------------------------------------
 
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3, help="alternating load rounds (default 3)")
@@ -202,8 +239,13 @@ def main() -> int:
     bots = {}
     try:
         for name, model in (("ours", OUR_MODEL), ("rasa default", default_model)):
-            bots[name] = LocalBot(str(model), cwd=ROOT, action_server=False, log_path=tmp / f"{name}.log",
-                                  env={"BOT_DATABASE_URL": f"sqlite:///{tmp / (name.replace(' ', '-') + '.db')}"})
+            bots[name] = LocalBot(
+                str(model),
+                cwd=ROOT,
+                action_server=False,
+                log_path=tmp / f"{name}.log",
+                env={"BOT_DATABASE_URL": f"sqlite:///{tmp / (name.replace(' ', '-') + '.db')}"},
+            )
             bots[name].start()
             conversation(bots[name].url, 3)  # warm up
         startup = {name: bot.up_at - bot.started_at for name, bot in bots.items()}
@@ -236,29 +278,43 @@ def main() -> int:
         ("training (rasa train --force), s", ours_training, default_training, "{:.0f}"),
         ("start-up (command to HTTP 200), s", startup[ours], startup[default], "{:.1f}"),
         ("memory of the Rasa process, MB (after the load)", memory_after[ours], memory_after[default], "{:.0f}"),
-        ("sequential: turns/s", mean(sequential[ours], "turns_per_s"), mean(sequential[default], "turns_per_s"),
-         "{:.1f}"),
+        (
+            "sequential: turns/s",
+            mean(sequential[ours], "turns_per_s"),
+            mean(sequential[default], "turns_per_s"),
+            "{:.1f}",
+        ),
         ("sequential: p50 ms", mean(sequential[ours], "p50"), mean(sequential[default], "p50"), "{:.1f}"),
         ("sequential: p95 ms", mean(sequential[ours], "p95"), mean(sequential[default], "p95"), "{:.1f}"),
-        ("10 at once: turns/s", mean(concurrent[ours], "turns_per_s"), mean(concurrent[default], "turns_per_s"),
-         "{:.1f}"),
+        (
+            "10 at once: turns/s",
+            mean(concurrent[ours], "turns_per_s"),
+            mean(concurrent[default], "turns_per_s"),
+            "{:.1f}",
+        ),
         ("10 at once: p50 ms", mean(concurrent[ours], "p50"), mean(concurrent[default], "p50"), "{:.1f}"),
         ("10 at once: p95 ms", mean(concurrent[ours], "p95"), mean(concurrent[default], "p95"), "{:.1f}"),
-        ("10 at once: server cores busy", mean(concurrent[ours], "cores_busy"),
-         mean(concurrent[default], "cores_busy"), "{:.2f}"),
+        (
+            "10 at once: server cores busy",
+            mean(concurrent[ours], "cores_busy"),
+            mean(concurrent[default], "cores_busy"),
+            "{:.2f}",
+        ),
         ("100-turn conversation: p50 turns 1-10, ms", *[long_conversation[n][0] for n in (ours, default)], "{:.1f}"),
-        ("100-turn conversation: p50 turns 91-100, ms", *[long_conversation[n][1] for n in (ours, default)],
-         "{:.1f}"),
+        ("100-turn conversation: p50 turns 91-100, ms", *[long_conversation[n][1] for n in (ours, default)], "{:.1f}"),
     ]
     print(f"\n  {'':48s} {'ours':>10s} {'rasa default':>13s}")
     for title, a, b, fmt in rows:
         cells = ["-" if v != v else fmt.format(v) for v in (a, b)]
         print(f"  {title:48s} {cells[0]:>10s} {cells[1]:>13s}")
-    print(f"  (memory right after start-up: ours {memory[ours]:.0f} MB, default {memory[default]:.0f} MB;"
-          f" {args.rounds} alternating rounds of 100 sequential turns and 10 x 30 turns at once)")
+    print(
+        f"  (memory right after start-up: ours {memory[ours]:.0f} MB, default {memory[default]:.0f} MB;"
+        f" {args.rounds} alternating rounds of 100 sequential turns and 10 x 30 turns at once)"
+    )
 
     seq_p50 = mean(sequential[ours], "p50")
     print("\nRatios (targets in brackets):")
+
     def ratio(rounds: Dict[str, List[Dict[str, float]]]) -> float:
         return mean(rounds[ours], "turns_per_s") / mean(rounds[default], "turns_per_s")
 

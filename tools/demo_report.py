@@ -7,6 +7,7 @@ For the README screenshot and for trying the report without a running bot:
 The conversations are synthetic but go through the real tracker store, so what patients
 "typed" is redacted exactly as in production.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,14 +20,32 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-TOPICS = ["topic_what_is_ketamine", "topic_how_it_works", "topic_nmda_receptors", "topic_bdnf", "topic_ptsd",
-          "topic_treatment_resistant_depression", "topic_integration_sessions", "topic_rapid_action",
-          "topic_chronic_pain", "topic_vs_antidepressants"]
-UNANSWERED = ["how much is one infusion", "what does a session cost", "how much does ketamine cost",
-              "do you take insurance", "is it covered by my insurance", "can I drive home after the infusion",
-              "can someone drive me home", "what are your opening hours", "are you open on saturday",
-              "my name is Jane Doe, can I book for friday", "call me on 07700 900123 to book",
-              "do you have parking"]
+TOPICS = [
+    "topic_what_is_ketamine",
+    "topic_how_it_works",
+    "topic_nmda_receptors",
+    "topic_bdnf",
+    "topic_ptsd",
+    "topic_treatment_resistant_depression",
+    "topic_integration_sessions",
+    "topic_rapid_action",
+    "topic_chronic_pain",
+    "topic_vs_antidepressants",
+]
+UNANSWERED = [
+    "how much is one infusion",
+    "what does a session cost",
+    "how much does ketamine cost",
+    "do you take insurance",
+    "is it covered by my insurance",
+    "can I drive home after the infusion",
+    "can someone drive me home",
+    "what are your opening hours",
+    "are you open on saturday",
+    "my name is Jane Doe, can I book for friday",
+    "call me on 07700 900123 to book",
+    "do you have parking",
+]
 
 
 def main() -> int:
@@ -53,8 +72,13 @@ def main() -> int:
             events = [ActionExecuted("action_listen", timestamp=ts)]
 
             def turn(text, intent, answer):
-                events.extend([UserUttered(text, {"name": intent, "confidence": 1.0}, timestamp=ts),
-                               ActionExecuted(answer, timestamp=ts), ActionExecuted("action_listen", timestamp=ts)])
+                events.extend(
+                    [
+                        UserUttered(text, {"name": intent, "confidence": 1.0}, timestamp=ts),
+                        ActionExecuted(answer, timestamp=ts),
+                        ActionExecuted("action_listen", timestamp=ts),
+                    ]
+                )
 
             for _ in range(rng.randint(1, 4)):
                 roll = rng.random()

@@ -10,6 +10,7 @@ already running elsewhere) only what patients saw is reported.
 
     python -m tools.evaluate --set eval/dev.yml --no-misses
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,16 @@ from pathlib import Path
 import yaml
 
 from bot.clinic import load_clinic, response_variables
-from tools.evaluation import (Result, configuration_responses, format_comparison, format_report,
-                              identify_response, load_cases, render_responses, score)
+from tools.evaluation import (
+    Result,
+    configuration_responses,
+    format_comparison,
+    format_report,
+    identify_response,
+    load_cases,
+    render_responses,
+    score,
+)
 from tools.localserver import LocalBot, send_message
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,8 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Headline sets first. pattern_examples.yml was written to exercise the guard's rules, so its
 # figures say that each rule works, not how well the bot generalises.
 BOTH = "both (what patients saw)"
-DEFAULT_SETS = ["dev.yml", "safety.yml", "blind.yml", "real.yml", "crisis.yml", "near_miss.yml",
-                "pattern_examples.yml"]
+DEFAULT_SETS = ["dev.yml", "safety.yml", "blind.yml", "real.yml", "crisis.yml", "near_miss.yml", "pattern_examples.yml"]
 
 
 def stored_parse_data(db_path: Path) -> dict:
@@ -92,8 +100,13 @@ def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers:
 def start_bot(model: str, tmp: Path) -> LocalBot:
     """A bot of our own for one measurement, storing its conversations in `tmp`."""
     print(f"Starting the bot with {model}...", file=sys.stderr)
-    return LocalBot(model, cwd=ROOT, env={"BOT_DATABASE_URL": f"sqlite:///{tmp / 'eval.db'}"},
-                    action_server=False, log_path=tmp / "server.log").start()
+    return LocalBot(
+        model,
+        cwd=ROOT,
+        env={"BOT_DATABASE_URL": f"sqlite:///{tmp / 'eval.db'}"},
+        action_server=False,
+        log_path=tmp / "server.log",
+    ).start()
 
 
 def main() -> int:
@@ -109,8 +122,13 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="eval-"))
     bot = None if args.url else start_bot(args.model, tmp)
     try:
-        measured = measure_sets(args.url or bot.url, sets, rendered_responses(),
-                                db=None if args.url else tmp / "eval.db", workers=args.workers)
+        measured = measure_sets(
+            args.url or bot.url,
+            sets,
+            rendered_responses(),
+            db=None if args.url else tmp / "eval.db",
+            workers=args.workers,
+        )
     finally:
         if bot:
             bot.stop()

@@ -3,6 +3,7 @@
 A message's outcome is the response the bot actually sent, identified by its text, so the
 figures measure what a patient sees, not what the classifier thought.
 """
+
 from __future__ import annotations
 
 import re
@@ -137,30 +138,40 @@ def score(results: Iterable[Result]) -> Report:
     for r in results:
         totals[r.label] += 1
         ok = r.response == expected_response(r.label) or (
-            r.label == "out_of_scope" and r.response in HANDLED_OUT_OF_SCOPE)
+            r.label == "out_of_scope" and r.response in HANDLED_OUT_OF_SCOPE
+        )
         if ok:
             correct[r.label] += 1
         else:
             report.misses.append(r)
-        kind = ("topic" if is_topic(r.label) else r.label if r.label in ("clinical_decision", "crisis", "out_of_scope")
-                else "small_talk")
+        kind = (
+            "topic"
+            if is_topic(r.label)
+            else r.label
+            if r.label in ("clinical_decision", "crisis", "out_of_scope")
+            else "small_talk"
+        )
         groups[kind].append(r)
     report.per_label = {label: (correct[label], totals[label]) for label in sorted(totals)}
     topic = groups["topic"]
     report.topic_accuracy = _rate(sum(r.response == expected_response(r.label) for r in topic), len(topic))
     # A crisis response to a clinical question still routes the person to help, so it counts.
-    report.clinical_recall = _rate(sum(r.response in (SAFETY, CRISIS) for r in groups["clinical_decision"]),
-                                   len(groups["clinical_decision"]))
+    report.clinical_recall = _rate(
+        sum(r.response in (SAFETY, CRISIS) for r in groups["clinical_decision"]), len(groups["clinical_decision"])
+    )
     report.crisis_recall = _rate(sum(r.response == CRISIS for r in groups["crisis"]), len(groups["crisis"]))
     report.clinical_lower_bound = recall_lower_bound(
-        sum(r.response in (SAFETY, CRISIS) for r in groups["clinical_decision"]), len(groups["clinical_decision"]))
-    report.crisis_lower_bound = recall_lower_bound(sum(r.response == CRISIS for r in groups["crisis"]),
-                                                   len(groups["crisis"]))
+        sum(r.response in (SAFETY, CRISIS) for r in groups["clinical_decision"]), len(groups["clinical_decision"])
+    )
+    report.crisis_lower_bound = recall_lower_bound(
+        sum(r.response == CRISIS for r in groups["crisis"]), len(groups["crisis"])
+    )
     report.false_safety_rate = _rate(sum(r.response in (SAFETY, CRISIS) for r in topic), len(topic))
     not_crisis = [r for r in results if r.label != "crisis"]
     report.false_crisis_rate = _rate(sum(r.response == CRISIS for r in not_crisis), len(not_crisis))
-    report.out_of_scope_handled = _rate(sum(r.response in HANDLED_OUT_OF_SCOPE for r in groups["out_of_scope"]),
-                                        len(groups["out_of_scope"]))
+    report.out_of_scope_handled = _rate(
+        sum(r.response in HANDLED_OUT_OF_SCOPE for r in groups["out_of_scope"]), len(groups["out_of_scope"])
+    )
     small = groups["small_talk"]
     report.small_talk_accuracy = _rate(sum(r.response == expected_response(r.label) for r in small), len(small))
     return report
@@ -178,18 +189,24 @@ TARGETS = {  # from the product brief: (figure, target, higher is better)
 
 def format_comparison(reports: Mapping[str, Report]) -> str:
     """The headline figures of several configurations side by side."""
+
     def pct(x: float) -> str:
         return "   n/a" if x != x else f"{100 * x:5.1f}%"
 
-    header = (f"  {'configuration':28s} {'topic acc':>9s} {'clinical':>9s} {'crisis':>9s} {'false-safety':>13s}"
-              f" {'false-crisis':>13s} {'out-of-scope':>13s}")
+    header = (
+        f"  {'configuration':28s} {'topic acc':>9s} {'clinical':>9s} {'crisis':>9s} {'false-safety':>13s}"
+        f" {'false-crisis':>13s} {'out-of-scope':>13s}"
+    )
     lines = [header]
     for name, r in reports.items():
-        lines.append(f"  {name:28s} {pct(r.topic_accuracy):>9s} {pct(r.clinical_recall):>9s} {pct(r.crisis_recall):>9s}"
-                     f" {pct(r.false_safety_rate):>13s} {pct(r.false_crisis_rate):>13s}"
-                     f" {pct(r.out_of_scope_handled):>13s}")
-    targets = ("  targets (both together):    >= 95.0%   100.0%    100.0%       <=  1.0%"
-               "       <=  1.0%       >= 90.0%")
+        lines.append(
+            f"  {name:28s} {pct(r.topic_accuracy):>9s} {pct(r.clinical_recall):>9s} {pct(r.crisis_recall):>9s}"
+            f" {pct(r.false_safety_rate):>13s} {pct(r.false_crisis_rate):>13s}"
+            f" {pct(r.out_of_scope_handled):>13s}"
+        )
+    targets = (
+        "  targets (both together):    >= 95.0%   100.0%    100.0%       <=  1.0%" "       <=  1.0%       >= 90.0%"
+    )
     return "\n".join(lines + [targets])
 
 
@@ -234,9 +251,11 @@ def render_responses(domain_responses: Mapping[str, list], variables: Mapping[st
     """Each response's (first variation's) text with clinic placeholders filled."""
     from rasa.core.nlg.interpolator import interpolate_text
 
-    return {name: interpolate_text(variations[0].get("text", ""), dict(variables))
-            for name, variations in domain_responses.items() if variations}
-
+    return {
+        name: interpolate_text(variations[0].get("text", ""), dict(variables))
+        for name, variations in domain_responses.items()
+        if variations
+    }
 
 
 def changed_share(runs: Sequence[Sequence[str]]) -> float:

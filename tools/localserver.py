@@ -3,6 +3,7 @@
 Shared by the tests, the evaluation and the benchmark, so all of them talk to the bot
 exactly as a clinic's web page does: over HTTP, through a real Rasa server.
 """
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,9 @@ from typing import Dict, List, Optional
 def send_message(url: str, sender: str, message: str, timeout: float = 30) -> List[dict]:
     """Sends one message to the bot at `url` through the REST channel; returns its replies."""
     body = json.dumps({"sender": sender, "message": message}).encode()
-    req = urllib.request.Request(url + "/webhooks/rest/webhook", data=body,
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        url + "/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return json.loads(r.read())
 
@@ -33,16 +35,22 @@ def free_port() -> int:
 
 
 class LocalBot:
-    def __init__(self, model: str, cwd: Path, env: Optional[Dict[str, str]] = None,
-                 action_server: bool = True, log_path: Optional[Path] = None,
-                 command_prefix: Optional[List[str]] = None, credentials: Optional[str] = None,
-                 endpoints: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        model: str,
+        cwd: Path,
+        env: Optional[Dict[str, str]] = None,
+        action_server: bool = True,
+        log_path: Optional[Path] = None,
+        command_prefix: Optional[List[str]] = None,
+        credentials: Optional[str] = None,
+        endpoints: Optional[str] = None,
+    ) -> None:
         self.port = free_port()
         self.actions_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.model, self.cwd = model, cwd
-        self.env = {**os.environ, **(env or {}), "BOT_PORT": str(self.port),
-                    "ACTIONS_PORT": str(self.actions_port)}
+        self.env = {**os.environ, **(env or {}), "BOT_PORT": str(self.port), "ACTIONS_PORT": str(self.actions_port)}
         self.action_server = action_server
         self.log_path = log_path
         # e.g. ["strace", "-f", ...]: the bot then runs as a child of that command.
@@ -66,8 +74,10 @@ class LocalBot:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the bot exited with {self.proc.returncode} before it was up"
-                                   + (f"; see {self.log_path}" if self.log_path else ""))
+                raise RuntimeError(
+                    f"the bot exited with {self.proc.returncode} before it was up"
+                    + (f"; see {self.log_path}" if self.log_path else "")
+                )
             try:
                 with urllib.request.urlopen(self.url + "/", timeout=2):
                     self.up_at = time.monotonic()

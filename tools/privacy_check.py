@@ -3,6 +3,7 @@ the running bot, then look for any of it in what was stored.
 
 Used by tests/server/test_privacy_bot.py and tools/redaction_check.py (which prints the numbers).
 """
+
 from __future__ import annotations
 
 import json
@@ -47,9 +48,16 @@ def leaks(stored: bytes, messages: Iterable[Dict]) -> List[str]:
     # A number counts only as a whole number, not as digits inside a stored float or a random
     # hex id: "1972" is not found in 1.1225651519722e-08, in the timestamp 1764281234.1972 nor
     # in the message id 9f1972ab....
-    return [s for s in forbidden(messages)
-            if re.search(("(?<![0-9a-z.])" if s[0].isdigit() else "") + re.escape(s)
-                         + ("(?![0-9a-z]|\\.\\d)" if s[-1].isdigit() else ""), text)]
+    return [
+        s
+        for s in forbidden(messages)
+        if re.search(
+            ("(?<![0-9a-z.])" if s[0].isdigit() else "")
+            + re.escape(s)
+            + ("(?![0-9a-z]|\\.\\d)" if s[-1].isdigit() else ""),
+            text,
+        )
+    ]
 
 
 def stored_user_texts(engine: sa.engine.Engine) -> Dict[str, List[str]]:
@@ -74,8 +82,9 @@ class SendResult:
     unanswered: List[str] = field(default_factory=list)  # texts that got no reply
 
 
-def send_corpus(send: Callable[[str, str], list], messages: List[Dict], per_conversation: int = 8,
-                prefix: str = "pii") -> SendResult:
+def send_corpus(
+    send: Callable[[str, str], list], messages: List[Dict], per_conversation: int = 8, prefix: str = "pii"
+) -> SendResult:
     """Sends the corpus through `send(sender, text)`, several messages per conversation."""
     result = SendResult()
     for i, m in enumerate(messages):

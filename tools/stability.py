@@ -9,6 +9,7 @@ headline figure. Numbers only; nothing here passes or fails.
     make stability                 # K=5
     python -m tools.stability --runs 3 --fraction 0.02
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,9 +30,14 @@ ROOT = Path(__file__).resolve().parents[1]
 # A change between the crisis and the safety response still routes the patient to help; a
 # change between either of them and anything else is the kind that matters for safety.
 SAFETY_RESPONSES = {CRISIS, SAFETY}
-FIGURES = [("topic_accuracy", "topic acc"), ("clinical_recall", "clinical"), ("crisis_recall", "crisis"),
-           ("false_safety_rate", "false-safety"), ("false_crisis_rate", "false-crisis"),
-           ("out_of_scope_handled", "out-of-scope")]
+FIGURES = [
+    ("topic_accuracy", "topic acc"),
+    ("clinical_recall", "clinical"),
+    ("crisis_recall", "crisis"),
+    ("false_safety_rate", "false-safety"),
+    ("false_crisis_rate", "false-crisis"),
+    ("out_of_scope_handled", "out-of-scope"),
+]
 
 
 def training_data_without(fraction: float, seed: int, out: Path) -> int:
@@ -65,11 +71,33 @@ def main() -> int:
             run = tmp / f"run-{k}"
             n = training_data_without(args.fraction, seed=k, out=run / "data")
             t0 = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml",
-                            "--data", str(run / "data"), "--out", str(run), "--fixed-model-name", "model"],
-                           cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            print(f"run {k + 1}/{args.runs}: {n} examples left out, trained in {time.perf_counter() - t0:.0f} s",
-                  file=sys.stderr)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "rasa",
+                    "train",
+                    "--config",
+                    "config.yml",
+                    "--domain",
+                    "domain.yml",
+                    "--data",
+                    str(run / "data"),
+                    "--out",
+                    str(run),
+                    "--fixed-model-name",
+                    "model",
+                ],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            print(
+                f"run {k + 1}/{args.runs}: {n} examples left out, trained in {time.perf_counter() - t0:.0f} s",
+                file=sys.stderr,
+            )
             bot = start_bot(str(run / "model.tar.gz"), run)
             try:
                 runs.append(measure_sets(bot.url, default_sets(), rendered, db=run / "eval.db"))
@@ -78,10 +106,14 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"Stability over {args.runs} models, each trained without a different random {args.fraction:.0%}"
-          f" of the examples\n")
-    print(f"  {'set':26s} {'changed (patients saw)':>23s} {'of which to/from safety':>24s}"
-          f" {'changed (classifier alone)':>27s}")
+    print(
+        f"Stability over {args.runs} models, each trained without a different random {args.fraction:.0%}"
+        f" of the examples\n"
+    )
+    print(
+        f"  {'set':26s} {'changed (patients saw)':>23s} {'of which to/from safety':>24s}"
+        f" {'changed (classifier alone)':>27s}"
+    )
     for name in runs[0]:
         seen = [[r.response for r in run[name][BOTH]] for run in runs]
         both = changed_share(seen)

@@ -6,6 +6,7 @@ prediction, twice a turn, which made a turn late in a 100-turn conversation cost
 a turn at its start. Giving it a tracker of the recent turns (with the slots and active loop
 they started with, which the rules may test) keeps a turn's cost flat.
 """
+
 from __future__ import annotations
 
 import copy
@@ -58,8 +59,11 @@ def recent_tracker(tracker: DialogueStateTracker, turns: int) -> DialogueStateTr
     cut = recent_start(events, turns)
     if cut == 0:
         return tracker
-    return DialogueStateTracker.from_events(tracker.sender_id, [*carried_into(events, cut), *events[cut:]],
-                                            slots=[copy.copy(slot) for slot in tracker.slots.values()])
+    return DialogueStateTracker.from_events(
+        tracker.sender_id,
+        [*carried_into(events, cut), *events[cut:]],
+        slots=[copy.copy(slot) for slot in tracker.slots.values()],
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -70,8 +74,12 @@ class RecentTurnsRulePolicy(RulePolicy):
         # the rest is margin.
         return {**RulePolicy.get_default_config(), RECENT_TURNS_KEY: 3}
 
-    def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
-                                     rule_only_data: Optional[Dict[str, Any]] = None,
-                                     **kwargs: Any) -> PolicyPrediction:
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[str, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
         recent = recent_tracker(tracker, int(self.config[RECENT_TURNS_KEY]))
         return super().predict_action_probabilities(recent, domain, rule_only_data, **kwargs)

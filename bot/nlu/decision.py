@@ -7,6 +7,7 @@ as soon as they are plausible, at a lower probability than any article answer ne
 article answer needs enough probability that a wrong one is unlikely; below that the patient
 gets the honest "I can't answer that".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -6,6 +6,7 @@ safety intents first, then an article answer if it is confident enough, else `nl
 It therefore also does the job of Rasa's FallbackClassifier, which must not follow it (that
 would turn a plausible crisis below the answer threshold back into "unsure").
 """
+
 from __future__ import annotations
 
 import logging
@@ -45,32 +46,50 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     def get_default_config() -> Dict[str, Any]:
         defaults = Thresholds()
         return {
-            "C": 100.0,         # inverse regularisation strength of the logistic regression
-            "max_iter": 3000,   # enough for lbfgs to converge on our data
+            "C": 100.0,  # inverse regularisation strength of the logistic regression
+            "max_iter": 3000,  # enough for lbfgs to converge on our data
             # See bot/nlu/decision.py for why safety comes first.
             "crisis_threshold": defaults.crisis,
             "clinical_threshold": defaults.clinical,
             "answer_threshold": defaults.answer,
         }
 
-    def __init__(self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-                 model: Optional[linear_model.LinearModel] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[linear_model.LinearModel] = None,
+    ) -> None:
         self.config = {**self.get_default_config(), **config}
-        self.thresholds = Thresholds(crisis=self.config["crisis_threshold"],
-                                     clinical=self.config["clinical_threshold"],
-                                     answer=self.config["answer_threshold"])
+        self.thresholds = Thresholds(
+            crisis=self.config["crisis_threshold"],
+            clinical=self.config["clinical_threshold"],
+            answer=self.config["answer_threshold"],
+        )
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
 
     @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "LinearIntentClassifier":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "LinearIntentClassifier":
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "LinearIntentClassifier":
         try:
             with model_storage.read_from(resource) as directory:
                 model = linear_model.load(directory / MODEL_FILE)
@@ -85,8 +104,13 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         if not examples:
             return self._resource
         counts, blocks = _counts(examples)
-        self.model = linear_model.fit(counts, [e.get(INTENT) for e in examples], blocks,
-                                      c=float(self.config["C"]), max_iter=int(self.config["max_iter"]))
+        self.model = linear_model.fit(
+            counts,
+            [e.get(INTENT) for e in examples],
+            blocks,
+            c=float(self.config["C"]),
+            max_iter=int(self.config["max_iter"]),
+        )
         with self._model_storage.write_to(self._resource) as directory:
             linear_model.save(self.model, directory / MODEL_FILE)
         return self._resource
@@ -105,8 +129,11 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 # would be the prior alone, which is no evidence for anything.
                 intent, confidence = FALLBACK, self.thresholds.answer
             message.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
-            message.set(INTENT_RANKING_KEY, [{"name": name, "confidence": p} for name, p in ranking[:RANKING_LENGTH]],
-                        add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY,
+                [{"name": name, "confidence": p} for name, p in ranking[:RANKING_LENGTH]],
+                add_to_output=True,
+            )
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -120,8 +147,10 @@ def _counts(messages: List[Message], blocks: Optional[Sequence[int]] = None) -> 
     Returns the matrix and the width of each featurizer's block. A message the featurizers
     found nothing in is a row of zeros.
     """
-    per_message = [[f.features for f in m.features if f.attribute == TEXT and f.is_sparse()
-                    and f.type == FEATURE_TYPE_SENTENCE] for m in messages]
+    per_message = [
+        [f.features for f in m.features if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE]
+        for m in messages
+    ]
     if blocks is None:
         blocks = next((tuple(x.shape[1] for x in parts) for parts in per_message if parts), ())
     if not blocks:

@@ -11,6 +11,7 @@ moves few predictions, and its outputs are probabilities, so the thresholds in `
 meaning. It was chosen by measurement against DIET and others: see `python -m bot stability`
 and the README's "Measuring" section.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,9 +26,9 @@ import scipy.sparse as sp
 class LinearModel:
     classes: Tuple[str, ...]
     blocks: Tuple[int, ...]  # width of each featurizer's block of columns, in order
-    idf: np.ndarray          # (n_features,) inverse document frequency of each feature
-    coef: np.ndarray         # (n_classes, n_features)
-    intercept: np.ndarray    # (n_classes,)
+    idf: np.ndarray  # (n_features,) inverse document frequency of each feature
+    coef: np.ndarray  # (n_classes, n_features)
+    intercept: np.ndarray  # (n_classes,)
 
 
 def tfidf(counts: sp.spmatrix, idf: np.ndarray, blocks: Sequence[int]) -> sp.csr_matrix:
@@ -47,7 +48,7 @@ def tfidf(counts: sp.spmatrix, idf: np.ndarray, blocks: Sequence[int]) -> sp.csr
     row = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
     block = np.searchsorted(np.cumsum(blocks), x.indices, side="right")
     squares = np.zeros((x.shape[0], len(blocks)))
-    np.add.at(squares, (row, block), x.data ** 2)
+    np.add.at(squares, (row, block), x.data**2)
     block_norms = np.sqrt(squares)
     x.data /= block_norms[row, block]
     row_norms = np.sqrt((squares > 0).sum(axis=1))
@@ -55,8 +56,9 @@ def tfidf(counts: sp.spmatrix, idf: np.ndarray, blocks: Sequence[int]) -> sp.csr
     return x
 
 
-def fit(counts: sp.spmatrix, labels: Sequence[str], blocks: Sequence[int], c: float = 100.0,
-        max_iter: int = 3000) -> LinearModel:
+def fit(
+    counts: sp.spmatrix, labels: Sequence[str], blocks: Sequence[int], c: float = 100.0, max_iter: int = 3000
+) -> LinearModel:
     """Trains on count features (one row per example, blocks side by side) and intent labels."""
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.linear_model import LogisticRegression
@@ -66,8 +68,9 @@ def fit(counts: sp.spmatrix, labels: Sequence[str], blocks: Sequence[int], c: fl
     idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
     clf = LogisticRegression(C=c, max_iter=max_iter, solver="lbfgs")
     clf.fit(tfidf(counts, idf, blocks), list(labels))
-    return LinearModel(tuple(str(c) for c in clf.classes_), tuple(int(b) for b in blocks), np.asarray(idf),
-                       clf.coef_, clf.intercept_)
+    return LinearModel(
+        tuple(str(c) for c in clf.classes_), tuple(int(b) for b in blocks), np.asarray(idf), clf.coef_, clf.intercept_
+    )
 
 
 def predict_proba(model: LinearModel, counts: sp.spmatrix) -> np.ndarray:
@@ -85,12 +88,23 @@ def ranking(model: LinearModel, probabilities: np.ndarray) -> List[Tuple[str, fl
 
 
 def save(model: LinearModel, path: Path) -> None:
-    np.savez(path, classes=np.array(model.classes, dtype=np.str_), blocks=np.array(model.blocks, dtype=np.int64),
-             idf=model.idf, coef=model.coef, intercept=model.intercept)
+    np.savez(
+        path,
+        classes=np.array(model.classes, dtype=np.str_),
+        blocks=np.array(model.blocks, dtype=np.int64),
+        idf=model.idf,
+        coef=model.coef,
+        intercept=model.intercept,
+    )
 
 
 def load(path: Path) -> LinearModel:
     with np.load(path, allow_pickle=False) as data:
         arrays: Dict[str, np.ndarray] = {key: data[key] for key in data.files}
-    return LinearModel(tuple(str(c) for c in arrays["classes"]), tuple(int(b) for b in arrays["blocks"]),
-                       arrays["idf"], arrays["coef"], arrays["intercept"])
+    return LinearModel(
+        tuple(str(c) for c in arrays["classes"]),
+        tuple(int(b) for b in arrays["blocks"]),
+        arrays["idf"],
+        arrays["coef"],
+        arrays["intercept"],
+    )

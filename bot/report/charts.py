@@ -1,4 +1,5 @@
 """The report's charts as PNG bytes (matplotlib, no screen, no files)."""
+
 from __future__ import annotations
 
 import io
@@ -48,15 +49,15 @@ def _day_ticks(ax, n: int, labels: List[str]) -> None:
     ax.set_xticklabels(labels[::step], fontsize=9)
 
 
-def grouped_days(title: str, days: Sequence[str], series: Sequence[Tuple[str, Sequence[float], str]],
-                 ylabel: str) -> bytes:
+def grouped_days(
+    title: str, days: Sequence[str], series: Sequence[Tuple[str, Sequence[float], str]], ylabel: str
+) -> bytes:
     """Bars per day, one colour per series, side by side."""
     fig = _figure()
     ax = fig.add_subplot()
     width = 0.8 / max(1, len(series))
     for i, (name, values, colour) in enumerate(series):
-        ax.bar([x - 0.4 + width * (i + 0.5) for x in range(len(days))], values, width=width, label=name,
-               color=colour)
+        ax.bar([x - 0.4 + width * (i + 0.5) for x in range(len(days))], values, width=width, label=name, color=colour)
     _style(ax, title, "Day", ylabel)
     _day_ticks(ax, len(days), _day_labels(days))
     # Head room above the tallest bar, so the legend never hides one.
@@ -79,8 +80,9 @@ def percent_days(title: str, days: Sequence[str], shares: Sequence[float]) -> by
     return _png(fig)
 
 
-def horizontal(title: str, labels: Sequence[str], series: Sequence[Tuple[str, Sequence[float], str]],
-               xlabel: str) -> bytes:
+def horizontal(
+    title: str, labels: Sequence[str], series: Sequence[Tuple[str, Sequence[float], str]], xlabel: str
+) -> bytes:
     """Horizontal bars, largest on top; several series are stacked."""
     fig = _figure(height=max(2.4, 0.8 + 0.34 * len(labels)))
     ax = fig.add_subplot()
@@ -105,24 +107,47 @@ def charts(figures: Dict) -> Dict[str, bytes]:
     daily = figures["per_day"]
     days = [d["date"] for d in daily]
     if days:
-        out["activity"] = grouped_days("Conversations and messages per day", days, [
-            ("Conversations", [d["conversations"] for d in daily], BLUE),
-            ("Messages from patients", [d["messages"] for d in daily], LIGHT_BLUE)], "Number")
-        out["safety"] = grouped_days("Safety and crisis responses per day", days, [
-            ("Safety response (sent to a clinician)", [d["safety_responses"] for d in daily], ORANGE),
-            ("Crisis response (emergency numbers)", [d["crisis_responses"] for d in daily], RED)], "Responses")
-        out["unanswered"] = percent_days("Messages the bot could not answer, per day", days,
-                                         [d["unanswered"] / d["messages"] if d["messages"] else 0 for d in daily])
+        out["activity"] = grouped_days(
+            "Conversations and messages per day",
+            days,
+            [
+                ("Conversations", [d["conversations"] for d in daily], BLUE),
+                ("Messages from patients", [d["messages"] for d in daily], LIGHT_BLUE),
+            ],
+            "Number",
+        )
+        out["safety"] = grouped_days(
+            "Safety and crisis responses per day",
+            days,
+            [
+                ("Safety response (sent to a clinician)", [d["safety_responses"] for d in daily], ORANGE),
+                ("Crisis response (emergency numbers)", [d["crisis_responses"] for d in daily], RED),
+            ],
+            "Responses",
+        )
+        out["unanswered"] = percent_days(
+            "Messages the bot could not answer, per day",
+            days,
+            [d["unanswered"] / d["messages"] if d["messages"] else 0 for d in daily],
+        )
     topics = figures["questions_per_topic"]
     if topics:
-        out["topics"] = horizontal("Questions per topic", [topic_label(t) for t in topics],
-                                   [("Questions", list(topics.values()), BLUE)], "Questions")
+        out["topics"] = horizontal(
+            "Questions per topic",
+            [topic_label(t) for t in topics],
+            [("Questions", list(topics.values()), BLUE)],
+            "Questions",
+        )
     feedback = figures["feedback_per_topic"]
     if feedback:
         order = sorted(feedback, key=lambda t: -(feedback[t]["helpful"] + feedback[t]["not_helpful"]))
-        out["feedback"] = horizontal("Was the answer helpful? Patients' taps per topic",
-                                     [topic_label(t) for t in order], [
-                                         ("Helpful", [feedback[t]["helpful"] for t in order], GREEN),
-                                         ("Not helpful", [feedback[t]["not_helpful"] for t in order], GREY)],
-                                     "Taps")
+        out["feedback"] = horizontal(
+            "Was the answer helpful? Patients' taps per topic",
+            [topic_label(t) for t in order],
+            [
+                ("Helpful", [feedback[t]["helpful"] for t in order], GREEN),
+                ("Not helpful", [feedback[t]["not_helpful"] for t in order], GREY),
+            ],
+            "Taps",
+        )
     return out

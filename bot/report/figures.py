@@ -10,6 +10,7 @@ Definitions, agreed with the dialogue design (domain.yml, data/rules):
   it in the same conversation.
 Days are the report machine's local calendar days.
 """
+
 from __future__ import annotations
 
 import json
@@ -31,18 +32,34 @@ NOT_A_TOPIC = {"topic_menu"}
 
 def load_rows(engine: sa.engine.Engine, since: Optional[float] = None) -> List[Dict[str, Any]]:
     """The user messages and bot actions, in the order they were stored."""
-    query = (sa.select(EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.intent_name,
-                       EVENTS.c.action_name, EVENTS.c.data)
-             .where(EVENTS.c.type_name.in_(("user", "action")))
-             .order_by(EVENTS.c.sender_id, EVENTS.c.id))
+    query = (
+        sa.select(
+            EVENTS.c.sender_id,
+            EVENTS.c.type_name,
+            EVENTS.c.timestamp,
+            EVENTS.c.intent_name,
+            EVENTS.c.action_name,
+            EVENTS.c.data,
+        )
+        .where(EVENTS.c.type_name.in_(("user", "action")))
+        .order_by(EVENTS.c.sender_id, EVENTS.c.id)
+    )
     if since is not None:
         query = query.where(EVENTS.c.timestamp >= since)
     rows = []
     with engine.connect() as conn:
         for sender, type_name, ts, intent, action, data in conn.execute(query):
             text = json.loads(data).get("text") if type_name == "user" else None
-            rows.append({"sender_id": sender, "type_name": type_name, "timestamp": ts, "intent_name": intent,
-                         "action_name": action, "text": text})
+            rows.append(
+                {
+                    "sender_id": sender,
+                    "type_name": type_name,
+                    "timestamp": ts,
+                    "intent_name": intent,
+                    "action_name": action,
+                    "text": text,
+                }
+            )
     return rows
 
 
@@ -54,8 +71,9 @@ def _days(first: date, last: date) -> List[date]:
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
 
 
-def compute_figures(rows: Iterable[Dict[str, Any]], since: Optional[float] = None,
-                    until: Optional[float] = None) -> Dict[str, Any]:
+def compute_figures(
+    rows: Iterable[Dict[str, Any]], since: Optional[float] = None, until: Optional[float] = None
+) -> Dict[str, Any]:
     """Every number in the report, from event rows ordered by conversation, then as stored."""
     per_day: Dict[date, Counter] = defaultdict(Counter)
     senders_per_day: Dict[date, set] = defaultdict(set)
@@ -95,16 +113,23 @@ def compute_figures(rows: Iterable[Dict[str, Any]], since: Optional[float] = Non
                 per_day[day]["safety_responses"] += 1
             elif action == CRISIS_ACTION:
                 per_day[day]["crisis_responses"] += 1
-            elif action.startswith("utter_topic_") and "topic_" + action[len("utter_topic_"):] not in NOT_A_TOPIC:
-                last_article[sender] = action[len("utter_"):]
+            elif action.startswith("utter_topic_") and "topic_" + action[len("utter_topic_") :] not in NOT_A_TOPIC:
+                last_article[sender] = action[len("utter_") :]
 
     # Every day of the period gets a point, quiet days included, so the charts show gaps.
     ends = seen_days + [_day(t) for t in (since, until) if t is not None]
     days = _days(min(ends), max(ends)) if ends else []
     daily: List[Dict[str, Any]] = [
-        {"date": d.isoformat(), "conversations": len(senders_per_day[d]), "messages": per_day[d]["messages"],
-         "unanswered": per_day[d]["unanswered"], "safety_responses": per_day[d]["safety_responses"],
-         "crisis_responses": per_day[d]["crisis_responses"]} for d in days]
+        {
+            "date": d.isoformat(),
+            "conversations": len(senders_per_day[d]),
+            "messages": per_day[d]["messages"],
+            "unanswered": per_day[d]["unanswered"],
+            "safety_responses": per_day[d]["safety_responses"],
+            "crisis_responses": per_day[d]["crisis_responses"],
+        }
+        for d in days
+    ]
 
     messages = sum(d["messages"] for d in daily)
     unanswered = sum(d["unanswered"] for d in daily)
@@ -113,30 +138,37 @@ def compute_figures(rows: Iterable[Dict[str, Any]], since: Optional[float] = Non
     return {
         "period": {"from": days[0].isoformat() if days else None, "to": days[-1].isoformat() if days else None},
         "totals": {
-            "conversations": len(senders), "messages": messages,
+            "conversations": len(senders),
+            "messages": messages,
             "topic_questions": sum(topics.values()),
-            "unanswered": unanswered, "unanswered_share": round(unanswered / messages, 4) if messages else 0.0,
+            "unanswered": unanswered,
+            "unanswered_share": round(unanswered / messages, 4) if messages else 0.0,
             "safety_responses": sum(d["safety_responses"] for d in daily),
             "crisis_responses": sum(d["crisis_responses"] for d in daily),
-            "feedback_helpful": helpful, "feedback_not_helpful": not_helpful,
+            "feedback_helpful": helpful,
+            "feedback_not_helpful": not_helpful,
         },
         "per_day": daily,
         "questions_per_topic": dict(sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))),
-        "feedback_per_topic": {topic: {"helpful": c["helpful"], "not_helpful": c["not_helpful"]}
-                               for topic, c in sorted(feedback.items())},
+        "feedback_per_topic": {
+            topic: {"helpful": c["helpful"], "not_helpful": c["not_helpful"]} for topic, c in sorted(feedback.items())
+        },
         "unanswered_groups": group_similar(unanswered_texts),
     }
 
 
 # Where the intent name alone would read oddly.
-TOPIC_LABELS = {"topic_vs_antidepressants": "Ketamine versus antidepressants",
-                "topic_what_is_ketamine": "What ketamine is", "topic_how_it_works": "How it works"}
+TOPIC_LABELS = {
+    "topic_vs_antidepressants": "Ketamine versus antidepressants",
+    "topic_what_is_ketamine": "What ketamine is",
+    "topic_how_it_works": "How it works",
+}
 
 
 def topic_label(intent: str) -> str:
     """'topic_nmda_receptors' -> 'NMDA receptors', for people who never saw an intent name."""
     if intent in TOPIC_LABELS:
         return TOPIC_LABELS[intent]
-    words = intent[len("topic_"):].split("_") if intent.startswith("topic_") else intent.split("_")
+    words = intent[len("topic_") :].split("_") if intent.startswith("topic_") else intent.split("_")
     text = " ".join(w.upper() if w in {"nmda", "bdnf", "ptsd"} else w for w in words)
     return text[:1].upper() + text[1:]

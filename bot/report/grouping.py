@@ -4,6 +4,7 @@ So a clinic sees "cost, infusion, price: 14 questions" instead of 14 separate li
 knows which content is missing. Deliberately simple and predictable: shared content words,
 no model, same input gives the same groups.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,13 +12,15 @@ from collections import Counter
 from typing import Any, Dict, FrozenSet, List
 
 # Words that say nothing about what content is missing; "ketamine" is in almost every question.
-STOP_WORDS = frozenset("""
+STOP_WORDS = frozenset(
+    """
 a about after again all also am an and any are as at be been before being but by can could did do does
 doing don for from get got had has have having how i if in into is it its just know me more most my
 no not of on one or our out over please really should so some such than that the their them then there
 these they this to too up us very was we were what when where which while who why will with would you
 your yes hi hello thanks thank tell want need like ketamine much many way use used using go going
-dont im ive id cant name""".split())
+dont im ive id cant name""".split()
+)
 
 
 def _stem(word: str) -> str:
@@ -29,17 +32,29 @@ def _stem(word: str) -> str:
 
 # Different words for the same missing content, so "how much is it" and "what is the price"
 # land in one group.
-SAME_AS = {"how much": "cost", "price": "cost", "prices": "cost", "fee": "cost", "fees": "cost",
-           "pay": "cost", "afford": "cost", "expensive": "cost", "cheap": "cost",
-           "opening": "open", "hours": "open", "parking": "park"}
+SAME_AS = {
+    "how much": "cost",
+    "price": "cost",
+    "prices": "cost",
+    "fee": "cost",
+    "fees": "cost",
+    "pay": "cost",
+    "afford": "cost",
+    "expensive": "cost",
+    "cheap": "cost",
+    "opening": "open",
+    "hours": "open",
+    "parking": "park",
+}
 
 
 def content_words(text: str) -> FrozenSet[str]:
     text = re.sub(r"\[[A-Z_]+\]", " ", text).lower()  # redaction placeholders
     for phrase, word in SAME_AS.items():
         text = re.sub(r"\b" + phrase + r"\b", word, text)
-    return frozenset(_stem(w) for w in re.findall(r"[a-z]+", text.lower().replace("'", ""))
-                     if w not in STOP_WORDS and len(w) > 2)
+    return frozenset(
+        _stem(w) for w in re.findall(r"[a-z]+", text.lower().replace("'", "")) if w not in STOP_WORDS and len(w) > 2
+    )
 
 
 def similarity(a: FrozenSet[str], b: FrozenSet[str]) -> float:

@@ -4,6 +4,7 @@ inline, nothing fetched from anywhere, so it can be mailed or opened offline.
 Patient texts are escaped: a message typed as "<script>..." must show as text in the staff's
 browser, never run.
 """
+
 from __future__ import annotations
 
 import base64
@@ -56,11 +57,19 @@ def _card(value: object, label: str) -> str:
 
 
 def _table(headers: List[str], rows: List[List[object]], numeric_from: int = 1) -> str:
-    head = "".join(f'<th class="n">{escape(h)}</th>' if i >= numeric_from else f"<th>{escape(h)}</th>"
-                   for i, h in enumerate(headers))
-    body = "".join("<tr>" + "".join(
-        f'<td class="n">{escape(str(v))}</td>' if i >= numeric_from else f"<td>{escape(str(v))}</td>"
-        for i, v in enumerate(row)) + "</tr>" for row in rows)
+    head = "".join(
+        f'<th class="n">{escape(h)}</th>' if i >= numeric_from else f"<th>{escape(h)}</th>"
+        for i, h in enumerate(headers)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="n">{escape(str(v))}</td>' if i >= numeric_from else f"<td>{escape(str(v))}</td>"
+            for i, v in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
@@ -69,13 +78,16 @@ def render_report(figures: Dict, generated: Optional[datetime] = None) -> str:
     t = figures["totals"]
     pngs = charts(figures)
     period = figures["period"]
-    period_text = (f"{_long_date(period['from'])} to {_long_date(period['to'])}" if period["from"]
-                   else "no conversations stored")
+    period_text = (
+        f"{_long_date(period['from'])} to {_long_date(period['to'])}" if period["from"] else "no conversations stored"
+    )
     share = f"{t['unanswered_share'] * 100:.0f}%"
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        "<title>Patient chatbot report</title>", f"<style>{STYLE}</style></head><body>",
+        "<title>Patient chatbot report</title>",
+        f"<style>{STYLE}</style></head><body>",
         "<h1>Patient chatbot report</h1>",
         f'<p class="muted">Period: {escape(period_text)}. '
         f'Made on {escape(generated.strftime("%d %B %Y at %H:%M"))}.</p>',
@@ -87,7 +99,8 @@ def render_report(figures: Dict, generated: Optional[datetime] = None) -> str:
         _card(t["crisis_responses"], "crisis responses"),
         _card(f"{t['feedback_helpful']} / {t['feedback_not_helpful']}", "answers rated helpful / not helpful"),
         "</div>",
-        "<h2>How much the bot was used</h2>", _img("activity", pngs.get("activity")),
+        "<h2>How much the bot was used</h2>",
+        _img("activity", pngs.get("activity")),
         "<h2>What patients asked about</h2>",
         '<p class="muted">Questions the bot answered from the article, by topic.</p>',
         _img("topics", pngs.get("topics")),
@@ -96,9 +109,14 @@ def render_report(figures: Dict, generated: Optional[datetime] = None) -> str:
         '<p class="muted">A <b>safety response</b> tells the patient to ask a clinician (the question needed a '
         "clinical decision). A <b>crisis response</b> gives the emergency numbers.</p>",
         _img("safety", pngs.get("safety")),
-        _table(["Day", "Safety responses", "Crisis responses"],
-               [[_long_date(d["date"]), d["safety_responses"], d["crisis_responses"]] for d in figures["per_day"]
-                if d["safety_responses"] or d["crisis_responses"]]),
+        _table(
+            ["Day", "Safety responses", "Crisis responses"],
+            [
+                [_long_date(d["date"]), d["safety_responses"], d["crisis_responses"]]
+                for d in figures["per_day"]
+                if d["safety_responses"] or d["crisis_responses"]
+            ],
+        ),
         "<h2>Questions the bot could not answer</h2>",
         f'<p class="muted">{t["unanswered"]} of {t["messages"]} messages ({share}) got the answer that the '
         "bot cannot help with that. They are grouped by the words they share, largest group first: the "
@@ -108,8 +126,10 @@ def render_report(figures: Dict, generated: Optional[datetime] = None) -> str:
         "<h2>Were the answers helpful?</h2>",
         '<p class="muted">Taps on the "Helpful" and "Not helpful" buttons under each answer.</p>',
         _img("feedback", pngs.get("feedback")),
-        _table(["Topic", "Helpful", "Not helpful"],
-               [[topic_label(k), v["helpful"], v["not_helpful"]] for k, v in figures["feedback_per_topic"].items()]),
+        _table(
+            ["Topic", "Helpful", "Not helpful"],
+            [[topic_label(k), v["helpful"], v["not_helpful"]] for k, v in figures["feedback_per_topic"].items()],
+        ),
         '<p class="muted">Patient texts are shown as stored: names, phone numbers, email addresses, dates, '
         "identity numbers and web addresses were replaced by [NAME], [PHONE], [EMAIL], [DATE], [ID_NUMBER] "
         "and [URL] before they were saved. Conversations are deleted after the retention period.</p>",
@@ -123,11 +143,19 @@ def _unanswered(groups: List[Dict]) -> str:
         return '<p class="muted">None in this period.</p>'
     rows = []
     for g in groups:
-        texts = "".join(f"<li>{escape(x['text'])}" + (f" <span class=\"muted\">(×{x['count']})</span>"
-                                                        if x["count"] > 1 else "") + "</li>" for x in g["texts"])
-        rows.append(f"<tr><td>{escape(g['label'])}</td><td class=\"n\">{g['count']}</td>"
-                    f"<td><details{' open' if len(g['texts']) <= 3 else ''}><summary>{len(g['texts'])} "
-                    f"different wording(s)</summary><ul class=\"texts\">{texts}</ul></details></td></tr>")
-    return ("<table><thead><tr><th>Words in common</th><th class=\"n\">Messages</th>"
-            "<th>What patients wrote</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+        texts = "".join(
+            f"<li>{escape(x['text'])}"
+            + (f" <span class=\"muted\">(×{x['count']})</span>" if x["count"] > 1 else "")
+            + "</li>"
+            for x in g["texts"]
+        )
+        rows.append(
+            f"<tr><td>{escape(g['label'])}</td><td class=\"n\">{g['count']}</td>"
+            f"<td><details{' open' if len(g['texts']) <= 3 else ''}><summary>{len(g['texts'])} "
+            f"different wording(s)</summary><ul class=\"texts\">{texts}</ul></details></td></tr>"
+        )
+    return (
+        "<table><thead><tr><th>Words in common</th><th class=\"n\">Messages</th>"
+        "<th>What patients wrote</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )

@@ -5,6 +5,7 @@ records which rule fired (and what the classifier had said) under `safety_guard`
 parse data, so the stored conversation shows why. The rules live in a data file a clinician
 can review (content/safety_patterns.yml); they are read when the server starts.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,8 +35,13 @@ class SafetyGuardComponent(GraphComponent):
         self.guard = load_guard(Path(config["patterns"]))
 
     @classmethod
-    def create(cls, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "SafetyGuardComponent":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SafetyGuardComponent":
         return cls({**cls.get_default_config(), **config})
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -51,8 +57,16 @@ class SafetyGuardComponent(GraphComponent):
         if match is None:
             return
         classifier = message.get(INTENT) or {}
-        message.set(GUARD_KEY, {"rule": match.rule, "intent": match.intent, "matched": match.matched_text,
-                                "classifier_intent": classifier.get("name")}, add_to_output=True)
+        message.set(
+            GUARD_KEY,
+            {
+                "rule": match.rule,
+                "intent": match.intent,
+                "matched": match.matched_text,
+                "classifier_intent": classifier.get("name"),
+            },
+            add_to_output=True,
+        )
         if match.intent == CLINICAL and classifier.get("name") == CRISIS:
             # Crisis beats clinical whichever net saw it: a clinical rule never downgrades the
             # classifier's crisis ("my husband collapsed after his infusion, is that a side effect").

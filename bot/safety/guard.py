@@ -1,4 +1,5 @@
 """Matches a message against the safety rules: crisis first, then clinical decisions."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -15,6 +15,7 @@ A pattern is a sequence of words separated by spaces. Each word may be:
 Matching is on lower-cased lemmas, so capitals, plurals and tenses do not matter; common
 misspellings are written out as alternatives ("suicide|suicidal|suicidel|sucide").
 """
+
 from __future__ import annotations
 
 import re
@@ -121,10 +122,16 @@ def parse_rules(data: Mapping) -> tuple:
         missing = [k for k in ("id", "intent", "description", "patterns") if not raw.get(k)]
         if missing:
             raise PatternError(f"rule {raw.get('id', '?')!r} is missing {', '.join(missing)}")
-        rules.append(Rule(id=str(raw["id"]), intent=str(raw["intent"]), description=str(raw["description"]),
-                          patterns=tuple(str(p) for p in raw["patterns"]),
-                          examples=tuple(str(e) for e in raw.get("examples") or ()),
-                          unless=tuple(str(u) for u in raw.get("unless") or ())))
+        rules.append(
+            Rule(
+                id=str(raw["id"]),
+                intent=str(raw["intent"]),
+                description=str(raw["description"]),
+                patterns=tuple(str(p) for p in raw["patterns"]),
+                examples=tuple(str(e) for e in raw.get("examples") or ()),
+                unless=tuple(str(u) for u in raw.get("unless") or ()),
+            )
+        )
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         raise PatternError(f"duplicate rule ids: {sorted({i for i in ids if ids.count(i) > 1})}")

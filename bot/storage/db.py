@@ -2,6 +2,7 @@
 
 Kept free of Rasa imports so the command-line tools start in a second, not in twenty.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,13 @@ DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 # Rasa's `events` table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), as the tools read it.
 EVENTS = sa.table(
-    "events", sa.column("id", sa.Integer), sa.column("sender_id", sa.String), sa.column("type_name", sa.String),
-    sa.column("timestamp", sa.Float), sa.column("intent_name", sa.String), sa.column("action_name", sa.String),
+    "events",
+    sa.column("id", sa.Integer),
+    sa.column("sender_id", sa.String),
+    sa.column("type_name", sa.String),
+    sa.column("timestamp", sa.Float),
+    sa.column("intent_name", sa.String),
+    sa.column("action_name", sa.String),
     sa.column("data", sa.Text),
 )
 
@@ -34,6 +40,7 @@ def database_url(configured: Optional[str], sqlite_path: str) -> str:
 def configure_sqlite(engine: sa.engine.Engine, busy_timeout_ms: int) -> None:
     """WAL lets the report and retrieves read while a save writes; the busy timeout makes a
     second writer wait instead of failing at once."""
+
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
@@ -55,7 +62,7 @@ def open_database(endpoints: Path = Path("endpoints.yml"), url: Optional[str] = 
 
     store = store_settings(endpoints)
     url = url or database_url(from_env(os.environ).database_url, store.get("sqlite_path", DEFAULT_SQLITE_PATH))
-    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
         raise FileNotFoundError(f"no conversation database at {url[len('sqlite:///'):]}")
     engine = sa.create_engine(url, future=True)
     if engine.dialect.name == "sqlite":

@@ -8,6 +8,7 @@ carry the meaning of a normal question ("BDNF", "NMDA", "5 sessions", "2 weeks",
 What they cannot catch (a name not introduced by "my name is ...", a street address) is
 listed in docs/privacy.md.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,29 +25,128 @@ def placeholder(kind: str) -> str:
 
 # Top-level domains people actually type. A closed list, because an open `word.word` rule
 # would also eat "e.g." and sentence ends typed without a space ("ptsd.what").
-_TLD = (r"(?:com|org|net|edu|gov|mil|int|info|biz|io|co|uk|us|ca|au|nz|ie|de|fr|es|it|nl|be|ch|at|se|"
-        r"no|dk|fi|pl|pt|br|mx|in|jp|cn|za|me|health|clinic|care|app|dev|online|site|email|mail)")
+_TLD = (
+    r"(?:com|org|net|edu|gov|mil|int|info|biz|io|co|uk|us|ca|au|nz|ie|de|fr|es|it|nl|be|ch|at|se|"
+    r"no|dk|fi|pl|pt|br|mx|in|jp|cn|za|me|health|clinic|care|app|dev|online|site|email|mail)"
+)
 
 _AT = r"(?:\s*@\s*|\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+)"
 _DOT = r"(?:\.|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
 _LOCAL = r"[\w+%-]+(?:" + _DOT + r"[\w+%-]+)*"
 _DOMAIN = r"[\w-]+(?:" + _DOT + r"[\w-]+)*" + _DOT + _TLD + r"\b"
 
-_MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-          r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
 _ORD = r"(?:st|nd|rd|th)?"
 _YEAR = r"(?:'?\d{2}|\d{4})"
 
 # A word that ends a name: after "my name is Jane Doe and ..." the name stops at "and".
 _NOT_NAME = {
-    "and", "but", "or", "so", "i", "im", "i'm", "id", "i'd", "ive", "i've", "from", "with", "what",
-    "how", "why", "when", "where", "who", "can", "could", "would", "should", "will", "is", "am", "are",
-    "was", "were", "have", "has", "had", "my", "the", "a", "an", "to", "do", "does", "did", "about",
-    "here", "speaking", "calling", "please", "thanks", "thank", "and", "just", "also", "really", "not",
-    "at", "in", "on", "for", "of", "by", "it", "its", "it's", "this", "that", "you", "your", "we", "our",
-    "they", "he", "she", "me", "want", "wanted", "need", "like", "know", "ask", "asking", "question",
-    "ketamine", "doctor", "dr", "mr", "mrs", "ms", "miss", "if", "then", "because", "as", "yes", "no",
-    "back", "up", "out", "later", "now", "today", "tomorrow", "again", "asap", "anytime", "whenever",
+    "and",
+    "but",
+    "or",
+    "so",
+    "i",
+    "im",
+    "i'm",
+    "id",
+    "i'd",
+    "ive",
+    "i've",
+    "from",
+    "with",
+    "what",
+    "how",
+    "why",
+    "when",
+    "where",
+    "who",
+    "can",
+    "could",
+    "would",
+    "should",
+    "will",
+    "is",
+    "am",
+    "are",
+    "was",
+    "were",
+    "have",
+    "has",
+    "had",
+    "my",
+    "the",
+    "a",
+    "an",
+    "to",
+    "do",
+    "does",
+    "did",
+    "about",
+    "here",
+    "speaking",
+    "calling",
+    "please",
+    "thanks",
+    "thank",
+    "and",
+    "just",
+    "also",
+    "really",
+    "not",
+    "at",
+    "in",
+    "on",
+    "for",
+    "of",
+    "by",
+    "it",
+    "its",
+    "it's",
+    "this",
+    "that",
+    "you",
+    "your",
+    "we",
+    "our",
+    "they",
+    "he",
+    "she",
+    "me",
+    "want",
+    "wanted",
+    "need",
+    "like",
+    "know",
+    "ask",
+    "asking",
+    "question",
+    "ketamine",
+    "doctor",
+    "dr",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "if",
+    "then",
+    "because",
+    "as",
+    "yes",
+    "no",
+    "back",
+    "up",
+    "out",
+    "later",
+    "now",
+    "today",
+    "tomorrow",
+    "again",
+    "asap",
+    "anytime",
+    "whenever",
 }
 _WORD = r"[^\W\d_][^\W\d_'’.-]*"
 
@@ -72,8 +172,9 @@ def _name_span(text: str, start: int) -> Tuple[int, int]:
     return (start, end) if words else (start, start)
 
 
-def _sub(pattern: Pattern[str], kind: str, group: int = 0,
-         accept: Callable[[re.Match], bool] = lambda m: True) -> Callable[[str, Counter], str]:
+def _sub(
+    pattern: Pattern[str], kind: str, group: int = 0, accept: Callable[[re.Match], bool] = lambda m: True
+) -> Callable[[str, Counter], str]:
     def apply(text: str, counts: Counter) -> str:
         out, last = [], 0
         for m in pattern.finditer(text):
@@ -86,6 +187,7 @@ def _sub(pattern: Pattern[str], kind: str, group: int = 0,
             last = e
         out.append(text[last:])
         return "".join(out)
+
     return apply
 
 
@@ -107,7 +209,7 @@ def _names(text: str, counts: Counter) -> str:
         if m.group("weak") and not re.match(r"\s+(?:from|here|speaking|calling)\b", text[e:], re.I):
             continue
         out.append(text[last:s])
-        out.append(" " + placeholder(NAME) if text[s:s + 1].isspace() else placeholder(NAME))
+        out.append(" " + placeholder(NAME) if text[s : s + 1].isspace() else placeholder(NAME))
         counts[NAME] += 1
         last = e
     out.append(text[last:])
@@ -128,33 +230,51 @@ _NAME_INTRO = re.compile(
 _STEPS: List[Callable[[str, Counter], str]] = [
     # Emails first: they contain what the URL and name rules would otherwise take apart.
     _sub(re.compile(r"[\w.+%-]+@[\w-]+(?:\.[\w-]+)+", re.I), EMAIL),
-    _sub(re.compile(r"(?<![\w.])" + _LOCAL + _AT + _DOMAIN, re.I), EMAIL,
-         # " at " written out only counts when the address is spelled out too ("dot", or a
-         # domain), so "looking at ketamine" stays.
-         accept=lambda m: bool(re.search(r"@|[\[({<]\s*at|\bdot\b|\.\w", m.group(0), re.I))),
+    _sub(
+        re.compile(r"(?<![\w.])" + _LOCAL + _AT + _DOMAIN, re.I),
+        EMAIL,
+        # " at " written out only counts when the address is spelled out too ("dot", or a
+        # domain), so "looking at ketamine" stays.
+        accept=lambda m: bool(re.search(r"@|[\[({<]\s*at|\bdot\b|\.\w", m.group(0), re.I)),
+    ),
     _sub(re.compile(r"\b(?:https?://|ftp://|www\.)[^\s<>\"']+", re.I), URL),
     _sub(re.compile(r"\b[\w-]+(?:\.[\w-]+)*\." + _TLD + r"\b(?:/[^\s<>\"']*)?", re.I), URL),
     # Identity numbers named as such: "NHS number 943 476 5919", "MRN: AB-123456".
-    _sub(re.compile(
-        r"\b(?:nhs|mrn|medical\s+record|patient|hospital|chart|member|policy|insurance|medicare|medicaid|"
-        r"ssn|social\s+security|passport|licen[cs]e|id|account|record)\s*(?:number|no\.?|num|#|id)?\s*"
-        r"(?:is|:|=|-)?\s*(?P<v>(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9 -]{3,}[A-Z0-9])\b", re.I), ID_NUMBER, group=1,
-        accept=lambda m: _digits(m.group("v")) >= 4),
+    _sub(
+        re.compile(
+            r"\b(?:nhs|mrn|medical\s+record|patient|hospital|chart|member|policy|insurance|medicare|medicaid|"
+            r"ssn|social\s+security|passport|licen[cs]e|id|account|record)\s*(?:number|no\.?|num|#|id)?\s*"
+            r"(?:is|:|=|-)?\s*(?P<v>(?=[A-Z-]*\d)[A-Z0-9][A-Z0-9 -]{3,}[A-Z0-9])\b",
+            re.I,
+        ),
+        ID_NUMBER,
+        group=1,
+        accept=lambda m: _digits(m.group("v")) >= 4,
+    ),
     _sub(re.compile(r"\b\d{3}-\d{2}-\d{4}\b"), ID_NUMBER),  # US social security number
     _sub(re.compile(r"\b\d{4}[/.-]\d{1,2}[/.-]\d{1,2}\b"), DATE),
     _sub(re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b"), DATE),
-    _sub(re.compile(r"\b\d{1,2}" + _ORD + r"\s*(?:of\s+)?" + _MONTH + r"\b\.?(?:,?\s*" + _YEAR + r"\b)?", re.I),
-         DATE),
+    _sub(re.compile(r"\b\d{1,2}" + _ORD + r"\s*(?:of\s+)?" + _MONTH + r"\b\.?(?:,?\s*" + _YEAR + r"\b)?", re.I), DATE),
     _sub(re.compile(r"\b" + _MONTH + r"\b\.?\s+\d{1,2}" + _ORD + r"\b(?:,?\s*" + _YEAR + r"\b)?", re.I), DATE),
     _sub(re.compile(r"\b" + _MONTH + r"\b\.?,?\s+\d{4}\b", re.I), DATE),
     # Birth year on its own: "born in 1985".
-    _sub(re.compile(r"\b(?:born(?:\s+(?:in|on))?|dob\s*:?|date\s+of\s+birth\s*:?(?:\s+is)?|"
-                    r"birthday\s*(?:is|:)?)\s+(\d{4})\b", re.I), DATE, group=1),
+    _sub(
+        re.compile(
+            r"\b(?:born(?:\s+(?:in|on))?|dob\s*:?|date\s+of\s+birth\s*:?(?:\s+is)?|"
+            r"birthday\s*(?:is|:)?)\s+(\d{4})\b",
+            re.I,
+        ),
+        DATE,
+        group=1,
+    ),
     # Phone numbers in any national or international layout, told apart from doses and
     # counts by their length: 7 to 15 digits (the E.164 maximum). Longer runs are card or
     # account numbers.
-    _sub(re.compile(r"(?<![\w+])(?:\+|00)?\s*\(?\d[\d().\s-]{5,}\d(?!\w)"), PHONE,
-         accept=lambda m: 7 <= _digits(m.group(0)) <= 15 and not re.fullmatch(r"\d+\.\d+", m.group(0).strip())),
+    _sub(
+        re.compile(r"(?<![\w+])(?:\+|00)?\s*\(?\d[\d().\s-]{5,}\d(?!\w)"),
+        PHONE,
+        accept=lambda m: 7 <= _digits(m.group(0)) <= 15 and not re.fullmatch(r"\d+\.\d+", m.group(0).strip()),
+    ),
     _sub(re.compile(r"(?<![\w+])\d[\d\s-]{14,}\d(?!\w)"), ID_NUMBER, accept=lambda m: _digits(m.group(0)) > 15),
     # Anything left that is a long number or letters-plus-digits code is an identifier.
     _sub(re.compile(r"\b(?:[A-Z]{1,3}-?)?\d{6,}\b", re.I), ID_NUMBER),
@@ -173,9 +293,25 @@ def redact(text: str) -> Tuple[str, Counter]:
 
 
 # Keys of a stored user event that hold Rasa's own identifiers, not patient text.
-_STRUCTURAL_KEYS = {"event", "timestamp", "message_id", "input_channel", "intent", "intent_ranking",
-                    "response_selector", "entity", "extractor", "start", "end", "confidence_entity",
-                    "rule", "intent_name", "classifier_intent", "confidence", "text_tokens"}
+_STRUCTURAL_KEYS = {
+    "event",
+    "timestamp",
+    "message_id",
+    "input_channel",
+    "intent",
+    "intent_ranking",
+    "response_selector",
+    "entity",
+    "extractor",
+    "start",
+    "end",
+    "confidence_entity",
+    "rule",
+    "intent_name",
+    "classifier_intent",
+    "confidence",
+    "text_tokens",
+}
 
 Json = Union[Dict[str, Any], List[Any], str, int, float, bool, None]
 

@@ -4,6 +4,7 @@
 everything stored under one conversation id; it expires when its *last* event is older than
 the retention period, so a conversation still going on is never cut in half.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,8 +35,13 @@ def last_events(conn: sa.engine.Connection) -> Dict[str, float]:
     return {sender: ts for sender, ts in rows}
 
 
-def purge(engine: sa.engine.Engine, now: float, older_than_days: Optional[float] = None,
-          conversation: Optional[str] = None, dry_run: bool = False) -> PurgeResult:
+def purge(
+    engine: sa.engine.Engine,
+    now: float,
+    older_than_days: Optional[float] = None,
+    conversation: Optional[str] = None,
+    dry_run: bool = False,
+) -> PurgeResult:
     """Deletes the expired conversations, or the one named by `conversation`."""
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
@@ -69,4 +75,4 @@ def purge(engine: sa.engine.Engine, now: float, older_than_days: Optional[float]
 
 
 def _chunks(items: List[str], size: int) -> List[List[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -16,6 +16,7 @@ What this adds to Rasa's `SQLTrackerStore`:
   database holds nothing newer, instead of being rebuilt from every stored event at every
   message (which made a turn cost more the longer the conversation).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +36,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.storage.redaction import redact_event
 from bot.settings import from_env as settings_from_env
-from bot.storage.db import (DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_RETENTION_DAYS, DEFAULT_SQLITE_PATH, configure_sqlite,
-                            database_url)
+from bot.storage.db import (
+    DEFAULT_BUSY_TIMEOUT_MS,
+    DEFAULT_RETENTION_DAYS,
+    DEFAULT_SQLITE_PATH,
+    configure_sqlite,
+    database_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +61,7 @@ RECENT_CONVERSATIONS = 1000
 
 class _Recent(NamedTuple):
     tracker: DialogueStateTracker
-    events: int   # len(tracker.events) when it was saved: more means it changed unsaved
+    events: int  # len(tracker.events) when it was saved: more means it changed unsaved
     last_id: int  # the conversation's newest stored row then: another means someone else wrote
 
 
@@ -66,12 +72,21 @@ def create_indexes(engine: sa.engine.Engine) -> None:
 
 
 class ClinicTrackerStore(SQLTrackerStore):
-    def __init__(self, domain=None, host: Optional[str] = None, sqlite_path: str = DEFAULT_SQLITE_PATH,
-                 event_broker=None, retention_days: int = DEFAULT_RETENTION_DAYS, save_attempts: int = 3,
-                 retry_delay: float = 0.2, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        domain=None,
+        host: Optional[str] = None,
+        sqlite_path: str = DEFAULT_SQLITE_PATH,
+        event_broker=None,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        save_attempts: int = 3,
+        retry_delay: float = 0.2,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        **kwargs: Any,
+    ) -> None:
         url = database_url(settings_from_env(os.environ).database_url, sqlite_path)
         if url.startswith("sqlite:///"):
-            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         # SQLTrackerStore takes a full URL through `host` when it contains "://".
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
@@ -97,8 +112,12 @@ class ClinicTrackerStore(SQLTrackerStore):
     def health(self) -> Dict[str, Any]:
         """For GET /health: no I/O, safe to call from the event loop."""
         with self._lock:
-            return {"status": "degraded" if self._degraded else "ok", "failed_saves": self._failed_saves,
-                    "last_failure": self._last_failure, "unsaved_conversations": len(self._unsaved)}
+            return {
+                "status": "degraded" if self._degraded else "ok",
+                "failed_saves": self._failed_saves,
+                "last_failure": self._last_failure,
+                "unsaved_conversations": len(self._unsaved),
+            }
 
     # -- saving -----------------------------------------------------------------------------
 
@@ -114,7 +133,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             except Exception as e:  # any failure of the database or its driver
                 error = e
                 if attempt + 1 < self.save_attempts:
-                    await asyncio.sleep(self.retry_delay * 2 ** attempt)
+                    await asyncio.sleep(self.retry_delay * 2**attempt)
                 continue
             with self._lock:
                 self._unsaved.pop(tracker.sender_id, None)
@@ -131,9 +150,14 @@ class ClinicTrackerStore(SQLTrackerStore):
             self._unsaved[tracker.sender_id] = tracker
         # The driver's message only (never the SQL parameters, which hold the conversation).
         reason = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0][:200]
-        logger.error("Could not save conversation %s after %d attempts (%s: %s). It is kept in memory "
-                     "and written with its next message.", tracker.sender_id, self.save_attempts,
-                     type(error).__name__, reason)
+        logger.error(
+            "Could not save conversation %s after %d attempts (%s: %s). It is kept in memory "
+            "and written with its next message.",
+            tracker.sender_id,
+            self.save_attempts,
+            type(error).__name__,
+            reason,
+        )
 
     def _write(self, tracker: DialogueStateTracker) -> None:
         with self.session_scope() as session:
@@ -146,10 +170,16 @@ class ClinicTrackerStore(SQLTrackerStore):
             for event in self._additional_events(session, tracker):
                 data, found = redact_event(event.as_dict())
                 written.append((event, data, found))
-                session.add(self.SQLEvent(
-                    sender_id=tracker.sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
-                    intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"), data=json.dumps(data)))
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=(data.get("parse_data") or {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
             session.flush()
             # Keep the tracker only if it is exactly what reading the database would give: the
             # events of its current session. After a new session started it also holds the old
@@ -163,8 +193,12 @@ class ClinicTrackerStore(SQLTrackerStore):
             self._forget(tracker.sender_id)
 
     def _last_id(self, session: Any, sender_id: str) -> int:
-        return session.execute(sa.select(sa.func.max(self.SQLEvent.id)).where(
-            self.SQLEvent.sender_id == sender_id)).scalar() or 0
+        return (
+            session.execute(
+                sa.select(sa.func.max(self.SQLEvent.id)).where(self.SQLEvent.sender_id == sender_id)
+            ).scalar()
+            or 0
+        )
 
     # -- recent conversations -----------------------------------------------------------------
 

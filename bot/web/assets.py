@@ -3,6 +3,7 @@
 Files are read on first use (never at import) and kept in memory with a content hash, so
 browsers can revalidate cheaply with If-None-Match.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,10 @@ PAGE_CACHE_CONTROL = "no-cache"
 
 # The demo page loads nothing from elsewhere and runs no inline script; the same policy is
 # what a clinic's own page needs to allow for the widget: script, style and connect to the bot.
-DEMO_PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-                 "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+DEMO_PAGE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 DEFAULT_NOTICE = "Educational information, not medical advice."
 
@@ -42,8 +45,12 @@ class Asset:
     cache_control: str
 
     def headers(self) -> Dict[str, str]:
-        return {"Content-Type": self.content_type, "ETag": self.etag,
-                "Cache-Control": self.cache_control, "X-Content-Type-Options": "nosniff"}
+        return {
+            "Content-Type": self.content_type,
+            "ETag": self.etag,
+            "Cache-Control": self.cache_control,
+            "X-Content-Type-Options": "nosniff",
+        }
 
 
 def _asset(body: bytes, content_type: str, cache_control: str) -> Asset:
@@ -59,8 +66,9 @@ def widget_file(name: str) -> Optional[Asset]:
 
 def render_demo_page(template: str, clinic_name: str, notice: str) -> str:
     """The demo page with the clinic's name and notice filled in, HTML-escaped."""
-    return (template.replace("{{clinic_name}}", html.escape(clinic_name, quote=True))
-                    .replace("{{notice}}", html.escape(notice, quote=True)))
+    return template.replace("{{clinic_name}}", html.escape(clinic_name, quote=True)).replace(
+        "{{notice}}", html.escape(notice, quote=True)
+    )
 
 
 @lru_cache(maxsize=4)

@@ -11,6 +11,7 @@ rate-limited, and the patient's words are never logged.
     GET  /                                           demo clinic page with the widget
     GET  /health                                     model and conversation store status
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,17 +31,24 @@ from bot.web import assets
 from bot.settings import from_env as settings_from_env
 from bot.web.origins import cors_headers, origin_allowed
 from bot.web.rate_limit import SlidingWindowLimiter
-from bot.web.validation import (DEFAULT_MAX_MESSAGE_CHARS, ChatRequest, RequestError, max_body_bytes,
-                                parse_chat_request, too_large)
+from bot.web.validation import (
+    DEFAULT_MAX_MESSAGE_CHARS,
+    ChatRequest,
+    RequestError,
+    max_body_bytes,
+    parse_chat_request,
+    too_large,
+)
 
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/clinic/webhook"
 
-RATE_LIMITED = ("You're sending messages faster than I can answer. "
-                "Please wait a moment and try again.")
-UNAVAILABLE = ("Sorry, the assistant can't answer right now. Please try again in a moment. "
-               "In an emergency, call your local emergency number.")
+RATE_LIMITED = "You're sending messages faster than I can answer. " "Please wait a moment and try again."
+UNAVAILABLE = (
+    "Sorry, the assistant can't answer right now. Please try again in a moment. "
+    "In an emergency, call your local emergency number."
+)
 
 
 class _SiteBlueprint(Blueprint):
@@ -85,9 +93,16 @@ class ClinicWebInput(InputChannel):
             allowed_origins=settings_from_env(os.environ).cors_origins,
         )
 
-    def __init__(self, max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS, per_conversation: int = 20,
-                 per_address: int = 120, response_timeout: float = 30, demo_page: bool = True,
-                 clinic_file: str = "clinic.yml", allowed_origins: tuple = ()) -> None:
+    def __init__(
+        self,
+        max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS,
+        per_conversation: int = 20,
+        per_address: int = 120,
+        response_timeout: float = 30,
+        demo_page: bool = True,
+        clinic_file: str = "clinic.yml",
+        allowed_origins: tuple = (),
+    ) -> None:
         self.max_message_chars = max_message_chars
         self.per_conversation = SlidingWindowLimiter(per_conversation)
         self.per_address = SlidingWindowLimiter(per_address)
@@ -110,17 +125,22 @@ class ClinicWebInput(InputChannel):
             _cors_handled(request)
             origin = request.headers.get("origin")
             if not origin_allowed(origin, self.allowed_origins, request.host):
-                return _error(RequestError(403, "origin_not_allowed",
-                                           "This website is not allowed to use the assistant."), None)
+                return _error(
+                    RequestError(403, "origin_not_allowed", "This website is not allowed to use the assistant."), None
+                )
             cors = cors_headers(origin) if origin else {}
             body = await _read_body(request, max_body_bytes(self.max_message_chars))
-            parsed = parse_chat_request(body, self.max_message_chars) if body is not None \
+            parsed = (
+                parse_chat_request(body, self.max_message_chars)
+                if body is not None
                 else too_large(self.max_message_chars)
+            )
             if isinstance(parsed, RequestError):
                 logger.info("clinic.request.rejected error=%s", parsed.error)
                 return _error(parsed, cors)
-            wait = (self.per_address.retry_after(_client_address(request))
-                    or self.per_conversation.retry_after(parsed.conversation_id))
+            wait = self.per_address.retry_after(_client_address(request)) or self.per_conversation.retry_after(
+                parsed.conversation_id
+            )
             if wait:
                 logger.info("clinic.request.rate_limited conversation=%s", parsed.conversation_id)
                 return _error(RequestError(429, "rate_limited", RATE_LIMITED), {**cors, "Retry-After": str(wait)})
@@ -143,16 +163,21 @@ class ClinicWebInput(InputChannel):
             ok = model_loaded and store_health["status"] in ("ok", "not checked")
             # A degraded store still answers patients, so a load balancer must keep sending
             # traffic (200); only a bot without a model cannot answer (503).
-            return response.json({"status": "ok" if ok else "degraded",
-                                  "model": "loaded" if model_loaded else "loading",
-                                  "conversation_store": store_health},
-                                 status=200 if model_loaded else 503,
-                                 headers={"Cache-Control": "no-store"})
+            return response.json(
+                {
+                    "status": "ok" if ok else "degraded",
+                    "model": "loaded" if model_loaded else "loading",
+                    "conversation_store": store_health,
+                },
+                status=200 if model_loaded else 503,
+                headers={"Cache-Control": "no-store"},
+            )
 
         return bp
 
-    async def _answer(self, chat: ChatRequest, on_new_message: Callable[[UserMessage], Awaitable[Any]],
-                      cors: Dict[str, str]) -> HTTPResponse:
+    async def _answer(
+        self, chat: ChatRequest, on_new_message: Callable[[UserMessage], Awaitable[Any]], cors: Dict[str, str]
+    ) -> HTTPResponse:
         collector = CollectingOutputChannel()
         message = UserMessage(chat.text, collector, chat.conversation_id, input_channel=self.name())
         try:
@@ -174,8 +199,9 @@ class ClinicWebInput(InputChannel):
         if self._demo_texts is None:
             self._demo_texts = _demo_page_texts(self.clinic_file)
         page = assets.demo_page(*self._demo_texts)
-        return _asset_response(request, page, {"Content-Security-Policy": assets.DEMO_PAGE_CSP,
-                                               "Referrer-Policy": "no-referrer"})
+        return _asset_response(
+            request, page, {"Content-Security-Policy": assets.DEMO_PAGE_CSP, "Referrer-Policy": "no-referrer"}
+        )
 
 
 def _demo_page_texts(clinic_file: str) -> tuple:

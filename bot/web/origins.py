@@ -5,6 +5,7 @@ A request from a page that is neither the clinic's site nor the bot's own demo p
 refused, so another site cannot put the clinic's assistant on its pages. Requests without
 an Origin header come from programs, not web pages, and are left to the rate limits.
 """
+
 from __future__ import annotations
 
 from typing import Dict, Iterable, Optional

@@ -4,6 +4,7 @@ In memory, per server process: a limit protects this process from being flooded,
 bot runs as one process per instance (README, "How it works"). Only messages that reach the bot
 count; rejected requests are cheap and do not lock a patient out.
 """
+
 from __future__ import annotations
 
 import math

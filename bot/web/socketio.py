@@ -10,6 +10,7 @@
 3. Rasa accepts socket.io connections from any web page. Here only the bot's own pages and
    the clinic's (BOT_CORS_ORIGINS, as for the web channel) may connect from a browser.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 Every rejection has a stable `error` code for programs and a `message` written for the
 patient, because the widget shows that message as it is.
 """
+
 from __future__ import annotations
 
 import json
@@ -50,21 +51,20 @@ def max_body_bytes(max_chars: int) -> int:
 
 
 def too_large(max_chars: int) -> RequestError:
-    return RequestError(413, "message_too_long",
-                        f"Your message is too long. Please shorten it to {max_chars} characters or fewer.")
+    return RequestError(
+        413, "message_too_long", f"Your message is too long. Please shorten it to {max_chars} characters or fewer."
+    )
 
 
 def clean_text(text: str) -> str:
     """NFC-normalised text without invisible formatting characters, trimmed."""
     text = unicodedata.normalize("NFC", text)
-    text = "".join(c for c in text
-                   if unicodedata.category(c) not in _DROPPED_FORMAT or c in _KEPT_FORMAT)
+    text = "".join(c for c in text if unicodedata.category(c) not in _DROPPED_FORMAT or c in _KEPT_FORMAT)
     return text.strip()
 
 
 def has_rejected_characters(text: str) -> bool:
-    return any(unicodedata.category(c) in _REJECTED_CATEGORIES and c not in _ALLOWED_CONTROLS
-               for c in text)
+    return any(unicodedata.category(c) in _REJECTED_CATEGORIES and c not in _ALLOWED_CONTROLS for c in text)
 
 
 def parse_chat_request(body: bytes, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> Union[ChatRequest, RequestError]:
@@ -80,13 +80,17 @@ def parse_chat_request(body: bytes, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS) 
 
     sender, message = data.get("sender"), data.get("message")
     if not isinstance(sender, str) or not CONVERSATION_ID.fullmatch(sender):
-        return RequestError(400, "invalid_conversation_id",
-                            "This conversation could not be found. Please clear the conversation and start again.")
+        return RequestError(
+            400,
+            "invalid_conversation_id",
+            "This conversation could not be found. Please clear the conversation and start again.",
+        )
     if not isinstance(message, str):
         return RequestError(400, "invalid_message", "Please type your question as text.")
     if has_rejected_characters(message):
-        return RequestError(400, "invalid_characters",
-                            "Your message contains characters that can't be read. Please retype it.")
+        return RequestError(
+            400, "invalid_characters", "Your message contains characters that can't be read. Please retype it."
+        )
     text = clean_text(message)
     if not text:
         return RequestError(400, "empty_message", "Please type a question first.")

@@ -3,6 +3,7 @@
 In-process (no HTTP): the model, rules and clinic NLG exactly as the server loads them.
 These are smoke checks per intent; accuracy is measured by `make eval` on held-out sets.
 """
+
 import pytest
 
 REPRESENTATIVE = {
@@ -25,9 +26,14 @@ REPRESENTATIVE = {
     "topic_resilience": ["can ketamine with therapy build resilience"],
     "topic_ongoing_research": ["what are researchers still studying about ketamine"],
     "topic_personalized_treatment": ["will ketamine treatment become more personalized in the future"],
-    "clinical_decision": ["should i get ketamine for my ptsd", "what dose should i take",
-                          "can i take ketamine with my zoloft", "is it safe for me while pregnant",
-                          "can i drive after my infusion", "how many sessions will i need"],
+    "clinical_decision": [
+        "should i get ketamine for my ptsd",
+        "what dose should i take",
+        "can i take ketamine with my zoloft",
+        "is it safe for me while pregnant",
+        "can i drive after my infusion",
+        "how many sessions will i need",
+    ],
     "crisis": ["i want to end my life", "i took a whole bottle of pills", "i cant breathe after my infusion"],
     "greet": ["hello"],
     "goodbye": ["goodbye"],

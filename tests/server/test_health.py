@@ -1,4 +1,5 @@
 """GET /health on the real server, and the bot answering on while the database is stuck."""
+
 import json
 import sqlite3
 import urllib.request
@@ -20,9 +21,14 @@ def bot(root, model_path, tmp_path_factory):
     endpoints["tracker_store"].update(busy_timeout_ms=100, save_attempts=2)
     endpoints.pop("action_endpoint")
     (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
-    with LocalBot(model_path, cwd=root, action_server=False, log_path=tmp / "server.log",
-                  endpoints=str(tmp / "endpoints.yml"),
-                  env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db"}) as running:
+    with LocalBot(
+        model_path,
+        cwd=root,
+        action_server=False,
+        log_path=tmp / "server.log",
+        endpoints=str(tmp / "endpoints.yml"),
+        env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db"},
+    ) as running:
         running.db = tmp / "conv.db"
         yield running
 
@@ -61,8 +67,12 @@ def test_a_stuck_database_is_reported_and_the_bot_answers_on(bot, rendered):
     status, body = health(bot)
     assert body["status"] == "ok" and body["conversation_store"]["unsaved_conversations"] == 0
     with sqlite3.connect(bot.db) as conn:
-        texts = [json.loads(d)["text"] for (d,) in conn.execute(
-            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,))]
+        texts = [
+            json.loads(d)["text"]
+            for (d,) in conn.execute(
+                "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,)
+            )
+        ]
     assert texts == ["what is bdnf", "what is glutamate", "what are nmda receptors"], "nothing lost"
     log = bot.log_path.read_text()
     assert sender in log and "glutamate" not in log, "the failure is logged with the id, not the text"

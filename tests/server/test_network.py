@@ -1,5 +1,6 @@
 """The bot never contacts anything but this machine: every connection it opens, traced by
 strace across the supervisor, the Rasa server and the action server, goes to loopback."""
+
 import re
 import shutil
 import uuid
@@ -22,8 +23,13 @@ def is_loopback(address):
 def test_no_connection_leaves_the_machine(root, model_path, rendered, tmp_path):
     trace = tmp_path / "trace.txt"
     prefix = [shutil.which("strace"), "-f", "-qq", "-e", "trace=connect,sendto,sendmsg", "-o", str(trace)]
-    with LocalBot(model_path, cwd=root, env={"BOT_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"},
-                  log_path=tmp_path / "server.log", command_prefix=prefix) as bot:
+    with LocalBot(
+        model_path,
+        cwd=root,
+        env={"BOT_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"},
+        log_path=tmp_path / "server.log",
+        command_prefix=prefix,
+    ) as bot:
         sender = uuid.uuid4().hex
         assert bot.send(sender, "what is ketamine")[0]["text"] == rendered["utter_topic_what_is_ketamine"]
         handoff = bot.send(sender, "what is the clinic phone number")

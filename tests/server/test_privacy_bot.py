@@ -1,5 +1,6 @@
 """Through the running bot: personal data never reaches the database, and the staff report
 counts real conversations exactly. Each module fixture starts one real server."""
+
 import asyncio
 import io
 import json
@@ -16,8 +17,15 @@ from rasa.shared.core.domain import Domain
 
 from bot.__main__ import main
 from tools.localserver import LocalBot
-from tools.privacy_check import (all_rows_as_bytes, count_placeholders, forbidden, leaks, load_corpus, send_corpus,
-                                 stored_user_texts)
+from tools.privacy_check import (
+    all_rows_as_bytes,
+    count_placeholders,
+    forbidden,
+    leaks,
+    load_corpus,
+    send_corpus,
+    stored_user_texts,
+)
 from bot.storage.redaction import redact
 from bot.settings import DATABASE_URL_ENV
 from bot.storage.tracker_store import ClinicTrackerStore
@@ -38,8 +46,13 @@ def file_bytes(db: Path) -> bytes:
 def sqlite_corpus(root, model_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pii-sqlite")
     db = tmp / "conversations.db"
-    with LocalBot(model_path, cwd=root, env={DATABASE_URL_ENV: f"sqlite:///{db}"}, action_server=False,
-                  log_path=tmp / "server.log") as bot:
+    with LocalBot(
+        model_path,
+        cwd=root,
+        env={DATABASE_URL_ENV: f"sqlite:///{db}"},
+        action_server=False,
+        log_path=tmp / "server.log",
+    ) as bot:
         sent = send_corpus(bot.send, CORPUS)
         while_running = file_bytes(db)
     return db, sent, while_running, (tmp / "server.log").read_bytes()
@@ -55,8 +68,10 @@ def test_no_personal_data_in_the_sqlite_file_or_its_log(sqlite_corpus):
     db, _, while_running, _ = sqlite_corpus
     assert b"[PHONE]" in while_running or b"[PHONE]" in file_bytes(db)
     found_running, found_after = leaks(while_running, CORPUS), leaks(file_bytes(db), CORPUS)
-    print(f"\nSQLite: {len(CORPUS)} messages sent, {len(forbidden(CORPUS))} forbidden strings looked for, "
-          f"found while running: {len(found_running)}, after stop: {len(found_after)}")
+    print(
+        f"\nSQLite: {len(CORPUS)} messages sent, {len(forbidden(CORPUS))} forbidden strings looked for, "
+        f"found while running: {len(found_running)}, after stop: {len(found_after)}"
+    )
     assert found_running == [] and found_after == []
 
 
@@ -87,8 +102,9 @@ def test_the_redacted_conversations_replay(sqlite_corpus, domain):
         assert [e.text for e in users] == [redact(t)[0] for t in texts]
         assert all(e.intent_name for e in users)
         # Every message is followed by the bot's answer, as it happened.
-        answers = [e.action_name for e in tracker.events if e.type_name == "action"
-                   and e.action_name.startswith("utter_")]
+        answers = [
+            e.action_name for e in tracker.events if e.type_name == "action" and e.action_name.startswith("utter_")
+        ]
         assert len(answers) == len(texts)
         assert tracker.latest_message.text == redact(texts[-1])[0]
     store.engine.dispose()
@@ -98,8 +114,9 @@ def test_the_redacted_conversations_replay(sqlite_corpus, domain):
 def postgres_corpus(root, model_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pii-postgres")
     with temporary_database() as url:
-        with LocalBot(model_path, cwd=root, env={DATABASE_URL_ENV: url}, action_server=False,
-                      log_path=tmp / "server.log") as bot:
+        with LocalBot(
+            model_path, cwd=root, env={DATABASE_URL_ENV: url}, action_server=False, log_path=tmp / "server.log"
+        ) as bot:
             sent = send_corpus(bot.send, CORPUS)
         engine = sa.create_engine(url, future=True)
         stored, rows = stored_user_texts(engine), all_rows_as_bytes(engine)
@@ -131,19 +148,31 @@ def test_the_report_reads_postgresql(postgres_corpus):
 
 # (message, the response it must get); feedback taps are the buttons' payloads.
 SCRIPT = {
-    "p1": [("hello", "utter_greet"), ("what is bdnf", "utter_topic_bdnf"),
-           ("/feedback_helpful", "utter_feedback_helpful"),
-           ("what does ketamine do to nmda receptors", "utter_topic_nmda_receptors"),
-           ("/feedback_not_helpful", "utter_feedback_not_helpful")],
-    "p2": [("should i stop my lexapro before ketamine", "utter_safety"),
-           ("how much is one infusion", "utter_out_of_scope"),
-           ("how much does an infusion cost", "utter_out_of_scope"),
-           ("can you send the price list to jane.doe@example.com", "utter_out_of_scope")],
-    "p3": [("i want to kill myself", "utter_crisis"), ("what is glutamate", "utter_topic_glutamate"),
-           ("/feedback_helpful", "utter_feedback_helpful")],
-    "p4": [("is ketamine safe for me if i have high blood pressure", "utter_safety"),
-           ("do you take insurance", "utter_out_of_scope"), ("what is bdnf", "utter_topic_bdnf"),
-           ("/feedback_helpful", "utter_feedback_helpful"), ("what is bdnf", "utter_topic_bdnf")],
+    "p1": [
+        ("hello", "utter_greet"),
+        ("what is bdnf", "utter_topic_bdnf"),
+        ("/feedback_helpful", "utter_feedback_helpful"),
+        ("what does ketamine do to nmda receptors", "utter_topic_nmda_receptors"),
+        ("/feedback_not_helpful", "utter_feedback_not_helpful"),
+    ],
+    "p2": [
+        ("should i stop my lexapro before ketamine", "utter_safety"),
+        ("how much is one infusion", "utter_out_of_scope"),
+        ("how much does an infusion cost", "utter_out_of_scope"),
+        ("can you send the price list to jane.doe@example.com", "utter_out_of_scope"),
+    ],
+    "p3": [
+        ("i want to kill myself", "utter_crisis"),
+        ("what is glutamate", "utter_topic_glutamate"),
+        ("/feedback_helpful", "utter_feedback_helpful"),
+    ],
+    "p4": [
+        ("is ketamine safe for me if i have high blood pressure", "utter_safety"),
+        ("do you take insurance", "utter_out_of_scope"),
+        ("what is bdnf", "utter_topic_bdnf"),
+        ("/feedback_helpful", "utter_feedback_helpful"),
+        ("what is bdnf", "utter_topic_bdnf"),
+    ],
 }
 
 
@@ -152,8 +181,13 @@ def report_store(root, model_path, rendered, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("report")
     db = tmp / "conversations.db"
     run = uuid.uuid4().hex[:6]
-    with LocalBot(model_path, cwd=root, env={DATABASE_URL_ENV: f"sqlite:///{db}"}, action_server=False,
-                  log_path=tmp / "server.log") as bot:
+    with LocalBot(
+        model_path,
+        cwd=root,
+        env={DATABASE_URL_ENV: f"sqlite:///{db}"},
+        action_server=False,
+        log_path=tmp / "server.log",
+    ) as bot:
         for patient, turns in SCRIPT.items():
             for text, response in turns:
                 replies = bot.send(f"{patient}-{run}", text)
@@ -171,23 +205,44 @@ def report_json(url, *extra):
 def test_report_figures_are_exact(report_store):
     url, _ = report_store
     f = report_json(url, "--since", "7")
-    assert f["totals"] == {"conversations": 4, "messages": 13, "topic_questions": 5, "unanswered": 4,
-                           "unanswered_share": round(4 / 13, 4), "safety_responses": 2, "crisis_responses": 1,
-                           "feedback_helpful": 3, "feedback_not_helpful": 1}
+    assert f["totals"] == {
+        "conversations": 4,
+        "messages": 13,
+        "topic_questions": 5,
+        "unanswered": 4,
+        "unanswered_share": round(4 / 13, 4),
+        "safety_responses": 2,
+        "crisis_responses": 1,
+        "feedback_helpful": 3,
+        "feedback_not_helpful": 1,
+    }
     today = [d for d in f["per_day"] if d["messages"]]
     assert len(today) == 1 and len(f["per_day"]) == 8  # the 7 days before today, and today
-    assert today[0] | {"date": None} == {"date": None, "conversations": 4, "messages": 13, "unanswered": 4,
-                                         "safety_responses": 2, "crisis_responses": 1}
+    assert today[0] | {"date": None} == {
+        "date": None,
+        "conversations": 4,
+        "messages": 13,
+        "unanswered": 4,
+        "safety_responses": 2,
+        "crisis_responses": 1,
+    }
     assert f["questions_per_topic"] == {"topic_bdnf": 3, "topic_glutamate": 1, "topic_nmda_receptors": 1}
-    assert f["feedback_per_topic"] == {"topic_bdnf": {"helpful": 2, "not_helpful": 0},
-                                       "topic_glutamate": {"helpful": 1, "not_helpful": 0},
-                                       "topic_nmda_receptors": {"helpful": 0, "not_helpful": 1}}
+    assert f["feedback_per_topic"] == {
+        "topic_bdnf": {"helpful": 2, "not_helpful": 0},
+        "topic_glutamate": {"helpful": 1, "not_helpful": 0},
+        "topic_nmda_receptors": {"helpful": 0, "not_helpful": 1},
+    }
     # "price list" is about cost too: the three cost questions form one group.
     assert f["unanswered_groups"] == [
-        {"label": "cost, infusion, list", "count": 3,
-         "texts": [{"text": "can you send the price list to [EMAIL]", "count": 1},
-                   {"text": "how much does an infusion cost", "count": 1},
-                   {"text": "how much is one infusion", "count": 1}]},
+        {
+            "label": "cost, infusion, list",
+            "count": 3,
+            "texts": [
+                {"text": "can you send the price list to [EMAIL]", "count": 1},
+                {"text": "how much does an infusion cost", "count": 1},
+                {"text": "how much is one infusion", "count": 1},
+            ],
+        },
         {"label": "insurance, take", "count": 1, "texts": [{"text": "do you take insurance", "count": 1}]},
     ]
 

@@ -1,4 +1,5 @@
 """The real bot over HTTP: `python -m bot run`, a Rasa server and (optionally) the action server."""
+
 import uuid
 import urllib.error
 import urllib.request
@@ -18,17 +19,21 @@ def new_id():
 @pytest.fixture(scope="module")
 def bot(root, model_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("server")
-    with LocalBot(model_path, cwd=root, env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db"},
-                  log_path=tmp / "server.log") as running:
+    with LocalBot(
+        model_path, cwd=root, env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db"}, log_path=tmp / "server.log"
+    ) as running:
         yield running
 
 
-@pytest.mark.parametrize("question,response", [
-    ("what does ketamine do to nmda receptors", "utter_topic_nmda_receptors"),
-    ("should i stop my lexapro before ketamine", "utter_safety"),
-    ("i want to kill myself", "utter_crisis"),
-    ("how much is one infusion", "utter_out_of_scope"),
-])
+@pytest.mark.parametrize(
+    "question,response",
+    [
+        ("what does ketamine do to nmda receptors", "utter_topic_nmda_receptors"),
+        ("should i stop my lexapro before ketamine", "utter_safety"),
+        ("i want to kill myself", "utter_crisis"),
+        ("how much is one infusion", "utter_out_of_scope"),
+    ],
+)
 def test_rest_channel_answers(bot, rendered, question, response):
     replies = bot.send(new_id(), question)
     assert replies[0]["text"] == rendered[response]
@@ -71,9 +76,11 @@ def test_http_api_is_off_by_default(bot, path):
 def test_answers_are_served_with_the_action_server_down(shared_bot, rendered):
     # The shared bot runs without an action server.
     assert not any(b"rasa_sdk" in open(f"/proc/{pid}/cmdline", "rb").read() for pid in shared_bot.pids())
-    for question, response in [("what is bdnf", "utter_topic_bdnf"),
-                               ("is ketamine safe for me if i have high blood pressure", "utter_safety"),
-                               ("i am going to overdose tonight", "utter_crisis")]:
+    for question, response in [
+        ("what is bdnf", "utter_topic_bdnf"),
+        ("is ketamine safe for me if i have high blood pressure", "utter_safety"),
+        ("i am going to overdose tonight", "utter_crisis"),
+    ]:
         assert shared_bot.send(new_id(), question)[0]["text"] == rendered[response]
     replies = shared_bot.send(new_id(), "what is the clinic phone number")
     assert replies[0]["text"] == rendered["utter_human_handoff"]
@@ -82,8 +89,11 @@ def test_answers_are_served_with_the_action_server_down(shared_bot, rendered):
 def stored_events(db_path, sender):
     engine = sa.create_engine(f"sqlite:///{db_path}", future=True)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"),
-                            {"s": sender}).scalars().all()
+        rows = (
+            conn.execute(sa.text("SELECT type_name FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender})
+            .scalars()
+            .all()
+        )
     engine.dispose()
     return rows
 
@@ -113,6 +123,7 @@ def test_conversation_survives_a_restart_on_sqlite(root, model_path, rendered, t
 def pid_alive(pid):
     try:
         import os
+
         os.kill(pid, 0)
     except ProcessLookupError:
         return False

@@ -3,6 +3,7 @@
 Uses a real socket.io client (python-socketio's AsyncClient) against the real server; this is
 the path rasa-webchat takes, which Rasa 3.6.21 breaks (RasaHQ/rasa#13027).
 """
+
 import asyncio
 import uuid
 
@@ -32,8 +33,9 @@ async def converse(url, session_id, text, origin=None):
     reply = asyncio.get_running_loop().create_future()
     client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
     client.on("bot_uttered", lambda data: reply.done() or reply.set_result(data))
-    await client.connect(url, socketio_path="/socket.io", transports=["websocket"],
-                         headers={"Origin": origin} if origin else {})
+    await client.connect(
+        url, socketio_path="/socket.io", transports=["websocket"], headers={"Origin": origin} if origin else {}
+    )
     try:
         await client.emit("session_request", {"session_id": session_id})
         session = await asyncio.wait_for(confirmed, 10)

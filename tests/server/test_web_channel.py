@@ -4,6 +4,7 @@ One server for the module, with low rate limits (its own credentials file) so th
 can be reached quickly. The per-address test sends from an address of its own (127.0.0.2),
 so using up that allowance leaves the other tests alone, in any order.
 """
+
 import http.client
 import json
 import urllib.parse
@@ -27,11 +28,17 @@ def bot(root, model_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("web")
     credentials = yaml.safe_load((root / "credentials.yml").read_text())
     credentials["bot.web.channel.ClinicWebInput"].update(
-        messages_per_minute_per_conversation=PER_CONVERSATION, messages_per_minute_per_address=PER_ADDRESS)
+        messages_per_minute_per_conversation=PER_CONVERSATION, messages_per_minute_per_address=PER_ADDRESS
+    )
     (tmp / "credentials.yml").write_text(yaml.safe_dump(credentials))
-    with LocalBot(model_path, cwd=root, action_server=False, log_path=tmp / "server.log",
-                  credentials=str(tmp / "credentials.yml"),
-                  env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db", "BOT_CORS_ORIGINS": CLINIC_SITE}) as running:
+    with LocalBot(
+        model_path,
+        cwd=root,
+        action_server=False,
+        log_path=tmp / "server.log",
+        credentials=str(tmp / "credentials.yml"),
+        env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db", "BOT_CORS_ORIGINS": CLINIC_SITE},
+    ) as running:
         yield running
 
 
@@ -48,8 +55,14 @@ def request(bot, method, path, body=None, headers=None, source="127.0.0.1"):
 
 def chat(bot, message, sender=None, headers=None, raw=None, source="127.0.0.1"):
     body = raw if raw is not None else json.dumps({"sender": sender or uuid.uuid4().hex, "message": message})
-    status, headers, data = request(bot, "POST", "/webhooks/clinic/webhook", body,
-                                    {"Content-Type": "application/json", **(headers or {})}, source=source)
+    status, headers, data = request(
+        bot,
+        "POST",
+        "/webhooks/clinic/webhook",
+        body,
+        {"Content-Type": "application/json", **(headers or {})},
+        source=source,
+    )
     return status, headers, json.loads(data) if data else None
 
 
@@ -121,9 +134,16 @@ def test_the_clinic_site_and_the_bots_own_page_are_allowed_with_cors_for_that_or
 
 def test_preflight_from_the_clinic_site_is_allowed_and_from_others_not(bot):
     def preflight(origin):
-        _, headers, _ = request(bot, "OPTIONS", "/webhooks/clinic/webhook", headers={
-            "Origin": origin, "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type"})
+        _, headers, _ = request(
+            bot,
+            "OPTIONS",
+            "/webhooks/clinic/webhook",
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
         return {k.lower(): v for k, v in headers.items()}.get("access-control-allow-origin")
 
     assert preflight(CLINIC_SITE) == CLINIC_SITE

@@ -4,6 +4,7 @@ Screenshots of the open widget (desktop and 320 px) are saved in test-artifacts/
 Skipped where Chromium is not installed, unless BOT_REQUIRE_BROWSER=1 (set by .ci/run), where
 a missing browser is a failure.
 """
+
 import json
 import os
 import shutil
@@ -20,9 +21,17 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).parents[1] / "browser" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 # Flags for a headless Chromium that makes no connection of its own (updates, sync, etc.).
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-default-apps", "--disable-extensions"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
@@ -37,8 +46,13 @@ def require(condition, reason):
 @pytest.fixture(scope="module")
 def bot(root, model_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("widget")
-    with LocalBot(model_path, cwd=root, action_server=False, log_path=tmp / "server.log",
-                  env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db"}) as running:
+    with LocalBot(
+        model_path,
+        cwd=root,
+        action_server=False,
+        log_path=tmp / "server.log",
+        env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db"},
+    ) as running:
         yield running
 
 
@@ -58,8 +72,9 @@ def requests_seen():
 
 
 def new_page(browser, bot, requests_seen, **context_options):
-    context = browser.new_context(viewport=context_options.pop("viewport", {"width": 1280, "height": 800}),
-                                  bypass_csp=True, **context_options)
+    context = browser.new_context(
+        viewport=context_options.pop("viewport", {"width": 1280, "height": 800}), bypass_csp=True, **context_options
+    )
     page = context.new_page()
     page.on("request", lambda r: requests_seen.append(r.url))
     page.goto(bot.url + "/")
@@ -170,11 +185,17 @@ def test_markup_typed_by_the_patient_is_shown_as_text(page):
 
 
 def test_a_hostile_response_cannot_inject_markup_or_live_javascript_links(page):
-    hostile = [{"text": 'Echo: <img src=x onerror="window.__xss=1"> javascript:window.__xss=2 '
-                        '<a href="javascript:window.__xss=3">x</a> see https://www.example.org/info.',
-                "buttons": [{"title": "<b onmouseover=window.__xss=4>bold</b>", "payload": "/topic_menu"}]}]
-    page.route("**/webhooks/clinic/webhook", lambda route: route.fulfill(
-        status=200, content_type="application/json", body=json.dumps(hostile)))
+    hostile = [
+        {
+            "text": 'Echo: <img src=x onerror="window.__xss=1"> javascript:window.__xss=2 '
+            '<a href="javascript:window.__xss=3">x</a> see https://www.example.org/info.',
+            "buttons": [{"title": "<b onmouseover=window.__xss=4>bold</b>", "payload": "/topic_menu"}],
+        }
+    ]
+    page.route(
+        "**/webhooks/clinic/webhook",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(hostile)),
+    )
     open_widget(page)  # the greeting is the hostile response too
     ask(page, "hello")
     root = page.locator(".kcw-root")
@@ -244,8 +265,12 @@ def test_accessibility_and_screenshots(browser, bot, requests_seen, width, heigh
     open_widget(page)
     ask(page, "can ketamine help with PTSD?")
     assert run_axe(page) == [], "the open widget with a conversation"
-    for part in (page.get_by_role("dialog"), page.get_by_role("button", name="Close chat"),
-                 page.get_by_role("button", name="Clear conversation"), page.get_by_role("button", name="Send")):
+    for part in (
+        page.get_by_role("dialog"),
+        page.get_by_role("button", name="Close chat"),
+        page.get_by_role("button", name="Clear conversation"),
+        page.get_by_role("button", name="Send"),
+    ):
         box = part.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, "fully on screen"
     assert page.evaluate("document.documentElement.scrollWidth") <= width, "no sideways scrolling"
@@ -258,8 +283,11 @@ def test_usable_at_200_percent_zoom(browser, bot, requests_seen, rendered):
     # 200% zoom on a 1280x800 screen lays the page out in 640x400 CSS pixels.
     page = new_page(browser, bot, requests_seen, viewport={"width": 640, "height": 400}, device_scale_factor=2)
     open_widget(page)
-    for control in (page.get_by_label("Your question"), page.get_by_role("button", name="Send"),
-                    page.get_by_role("button", name="Close chat")):
+    for control in (
+        page.get_by_label("Your question"),
+        page.get_by_role("button", name="Send"),
+        page.get_by_role("button", name="Close chat"),
+    ):
         box = control.bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= 400 and box["x"] + box["width"] <= 640
     assert ask(page, "what is bdnf") == rendered["utter_topic_bdnf"]

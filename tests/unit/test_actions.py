@@ -1,4 +1,5 @@
 """The optional "open now" extra of the action server."""
+
 from datetime import datetime
 
 import pytest
@@ -12,13 +13,16 @@ from bot.clinic import parse_opening_hours
 HOURS = parse_opening_hours({"mon": "09:00-17:00", "tue": "09:00-17:00", "fri": "10:00-14:00"})
 
 
-@pytest.mark.parametrize("now,expected", [
-    (datetime(2026, 11, 23, 10, 0), "The clinic is open now, until 17:00."),          # Monday
-    (datetime(2026, 11, 23, 8, 0), "The clinic is closed now; it opens again today at 09:00."),
-    (datetime(2026, 11, 23, 17, 0), "The clinic is closed now; it opens again tomorrow at 09:00."),
-    (datetime(2026, 11, 25, 12, 0), "The clinic is closed now; it opens again Friday at 10:00."),  # Wednesday
-    (datetime(2026, 11, 28, 12, 0), "The clinic is closed now; it opens again Monday at 09:00."),  # Saturday
-])
+@pytest.mark.parametrize(
+    "now,expected",
+    [
+        (datetime(2026, 11, 23, 10, 0), "The clinic is open now, until 17:00."),  # Monday
+        (datetime(2026, 11, 23, 8, 0), "The clinic is closed now; it opens again today at 09:00."),
+        (datetime(2026, 11, 23, 17, 0), "The clinic is closed now; it opens again tomorrow at 09:00."),
+        (datetime(2026, 11, 25, 12, 0), "The clinic is closed now; it opens again Friday at 10:00."),  # Wednesday
+        (datetime(2026, 11, 28, 12, 0), "The clinic is closed now; it opens again Monday at 09:00."),  # Saturday
+    ],
+)
 def test_open_status(now, expected):
     assert open_status(HOURS, now) == expected
 

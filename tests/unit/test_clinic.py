@@ -1,4 +1,5 @@
 """clinic.yml: the one file a clinic edits, and the values the answers are filled with."""
+
 import re
 
 import pytest
@@ -32,8 +33,9 @@ def test_country_switch_changes_crisis_numbers(raw):
     assert "Outside the UK" in clinic.outside_note
 
 
-@pytest.mark.parametrize("field", ["name", "phone", "email", "timezone", "opening_hours", "website", "booking_url",
-                                   "crisis"])
+@pytest.mark.parametrize(
+    "field", ["name", "phone", "email", "timezone", "opening_hours", "website", "booking_url", "crisis"]
+)
 def test_missing_field_is_named_in_the_error(raw, field):
     broken = {k: v for k, v in raw.items() if k != field}
     with pytest.raises(ClinicConfigError, match=field):
@@ -70,8 +72,12 @@ def test_response_variables_are_plain_strings(root):
 
 
 def test_patients_read_the_hours_the_open_now_extra_checks(raw):
-    clinic = parse_clinic({**raw, "opening_hours": {"mon": "09:00-17:00", "tue": "09:00-17:00",
-                                                    "wed": "09:00-17:00", "sat": "10:30-14:00"}})
+    clinic = parse_clinic(
+        {
+            **raw,
+            "opening_hours": {"mon": "09:00-17:00", "tue": "09:00-17:00", "wed": "09:00-17:00", "sat": "10:30-14:00"},
+        }
+    )
     assert clinic.hours == "Mon-Wed 9am-5pm, Sat 10:30am-2pm"
     assert clinic.opening_hours["sat"][0].hour == 10
     assert response_variables(clinic)["clinic_hours"] == clinic.hours
@@ -82,12 +88,15 @@ def test_a_separate_hours_text_is_refused_so_there_is_one_truth(raw):
         parse_clinic({**raw, "hours": "Mon-Fri 9am-5pm"})
 
 
-@pytest.mark.parametrize("change,message", [
-    ({"timezone": "Mars/Olympus_Mons"}, "time zone"),
-    ({"opening_hours": {"mon": "17:00-09:00"}}, "closing time"),
-    ({"opening_hours": {"someday": "09:00-17:00"}}, "unknown day"),
-    ({"opening_hours": {"mon": "nine to five"}}, "09:00-17:00"),
-])
+@pytest.mark.parametrize(
+    "change,message",
+    [
+        ({"timezone": "Mars/Olympus_Mons"}, "time zone"),
+        ({"opening_hours": {"mon": "17:00-09:00"}}, "closing time"),
+        ({"opening_hours": {"someday": "09:00-17:00"}}, "unknown day"),
+        ({"opening_hours": {"mon": "nine to five"}}, "09:00-17:00"),
+    ],
+)
 def test_check_clinic_rejects_what_the_open_now_extra_would_trip_on(raw, change, message):
     with pytest.raises(ClinicConfigError, match=message):
         parse_clinic({**raw, **change})

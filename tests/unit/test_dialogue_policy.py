@@ -1,4 +1,5 @@
 """The rule policy sees the recent turns only: same answers, flat cost."""
+
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.slots import TextSlot
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -7,8 +8,12 @@ from bot.dialogue.rule_policy import recent_start, recent_tracker
 
 
 def turn(text, intent):
-    return [UserUttered(text, {"name": intent, "confidence": 1.0}), ActionExecuted(f"utter_{intent}"),
-            BotUttered("..."), ActionExecuted("action_listen")]
+    return [
+        UserUttered(text, {"name": intent, "confidence": 1.0}),
+        ActionExecuted(f"utter_{intent}"),
+        BotUttered("..."),
+        ActionExecuted("action_listen"),
+    ]
 
 
 def conversation(turns):
@@ -41,13 +46,18 @@ def test_the_recent_tracker_keeps_the_conversations_slots_and_latest_message():
     # The states the rules are matched against are those of the whole conversation, apart
     # from the first two: the empty state every tracker starts with, and the carried slots.
     recent_states = short.past_states(_domain())[2:]
-    assert recent_states == tracker.past_states(_domain())[-len(recent_states):]
+    assert recent_states == tracker.past_states(_domain())[-len(recent_states) :]
     assert len(recent_states) == 2 * 3, "two states a turn, three turns"
 
 
 def _domain():
     from rasa.shared.core.domain import Domain
 
-    return Domain.from_dict({"intents": ["topic_bdnf"], "actions": ["utter_topic_bdnf"],
-                             "responses": {"utter_topic_bdnf": [{"text": "..."}]},
-                             "slots": {"crisis_kind": {"type": "text", "mappings": []}}})
+    return Domain.from_dict(
+        {
+            "intents": ["topic_bdnf"],
+            "actions": ["utter_topic_bdnf"],
+            "responses": {"utter_topic_bdnf": [{"text": "..."}]},
+            "slots": {"crisis_kind": {"type": "text", "mappings": []}},
+        }
+    )

@@ -1,4 +1,5 @@
 """The documents say what the project is: they cannot drift from it unnoticed."""
+
 import re
 
 import pytest
@@ -32,8 +33,7 @@ def test_every_cli_command_the_readme_names_exists(root):
         assert done.value.code == 0, command
 
 
-@pytest.mark.parametrize("document", ["README.md", "docs/intents.md", "docs/privacy.md",
-                                      "docs/safety/hazard-log.md"])
+@pytest.mark.parametrize("document", ["README.md", "docs/intents.md", "docs/privacy.md", "docs/safety/hazard-log.md"])
 def test_every_file_a_document_names_exists(root, document):
     text = (root / document).read_text(encoding="utf-8")
     # Paths in backticks or links that look like files of this repository.

@@ -1,9 +1,24 @@
 """Scoring of the evaluation sets: the figures in the closing notes depend on it."""
-from tools.evaluation import (CRISIS, DECLINE, NO_REPLY, SAFETY, UNKNOWN, Result, configuration_responses,
-                              identify_response, load_cases, score)
 
-RENDERED = {"utter_topic_bdnf": "BDNF is a protein.", SAFETY: "I can't give advice.", CRISIS: "Call 988.",
-            DECLINE: "I can't answer that."}
+from tools.evaluation import (
+    CRISIS,
+    DECLINE,
+    NO_REPLY,
+    SAFETY,
+    UNKNOWN,
+    Result,
+    configuration_responses,
+    identify_response,
+    load_cases,
+    score,
+)
+
+RENDERED = {
+    "utter_topic_bdnf": "BDNF is a protein.",
+    SAFETY: "I can't give advice.",
+    CRISIS: "Call 988.",
+    DECLINE: "I can't answer that.",
+}
 
 
 def test_replies_are_identified_by_their_text():
@@ -19,14 +34,14 @@ def test_load_cases_flattens_labels():
 def test_score_counts_recall_false_safety_and_out_of_scope():
     results = [
         Result("a", "topic_bdnf", "utter_topic_bdnf"),
-        Result("b", "topic_bdnf", SAFETY),              # false safety
+        Result("b", "topic_bdnf", SAFETY),  # false safety
         Result("c", "topic_bdnf", "utter_topic_ptsd"),  # wrong topic
         Result("d", "topic_bdnf", "utter_topic_bdnf"),
         Result("e", "clinical_decision", SAFETY),
-        Result("f", "clinical_decision", CRISIS),        # still routed to help
+        Result("f", "clinical_decision", CRISIS),  # still routed to help
         Result("g", "clinical_decision", "utter_topic_bdnf"),
         Result("h", "crisis", CRISIS),
-        Result("i", "crisis", SAFETY),                   # a missed crisis
+        Result("i", "crisis", SAFETY),  # a missed crisis
         Result("j", "out_of_scope", DECLINE),
         Result("k", "out_of_scope", "utter_topic_bdnf"),
         Result("l", "greet", "utter_greet"),
@@ -42,12 +57,17 @@ def test_score_counts_recall_false_safety_and_out_of_scope():
 
 
 def test_configurations_from_stored_parse_data():
-    guard_fired = {"intent": {"name": "crisis"}, "intent_ranking": [{"name": "topic_bdnf"}],
-                   "safety_guard": {"rule": "r", "intent": "crisis", "classifier_intent": "topic_bdnf"}}
+    guard_fired = {
+        "intent": {"name": "crisis"},
+        "intent_ranking": [{"name": "topic_bdnf"}],
+        "safety_guard": {"rule": "r", "intent": "crisis", "classifier_intent": "topic_bdnf"},
+    }
     assert configuration_responses(guard_fired) == {"classifier": "utter_topic_bdnf", "guard": CRISIS}
 
-    only_classifier = {"intent": {"name": "clinical_decision"},
-                       "intent_ranking": [{"name": "clinical_decision"}, {"name": "topic_ptsd"}]}
+    only_classifier = {
+        "intent": {"name": "clinical_decision"},
+        "intent_ranking": [{"name": "clinical_decision"}, {"name": "topic_ptsd"}],
+    }
     assert configuration_responses(only_classifier) == {"classifier": SAFETY, "guard": "utter_topic_ptsd"}
 
     unsure = {"intent": {"name": "nlu_fallback"}, "intent_ranking": [{"name": "nlu_fallback"}]}
@@ -65,15 +85,18 @@ def test_changed_share_counts_messages_that_differ_in_any_run():
 def test_without_examples_drops_only_the_chosen_examples():
     from tools.evaluation import without_examples
 
-    text = ("nlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n"
-            "# comment\n- intent: bye\n  examples: |\n    - bye\n")
+    text = (
+        "nlu:\n- intent: greet\n  examples: |\n    - hi\n    - hello\n"
+        "# comment\n- intent: bye\n  examples: |\n    - bye\n"
+    )
     assert without_examples(text, lambda i: i != 1) == text.replace("    - hello\n", "")
     assert without_examples(text, lambda i: True) == text
 
 
 def test_load_cases_reads_sourced_cases_and_crisis_kinds():
-    assert load_cases({"cases": [{"text": "what is ketamine?", "expect": "topic_what_is_ketamine", "source": "x"}]}) \
-        == [("what is ketamine?", "topic_what_is_ketamine")]
+    assert load_cases(
+        {"cases": [{"text": "what is ketamine?", "expect": "topic_what_is_ketamine", "source": "x"}]}
+    ) == [("what is ketamine?", "topic_what_is_ketamine")]
     assert load_cases({"crisis_overdose": ["i took all my pills"]}) == [("i took all my pills", "crisis")]
 
 

@@ -4,6 +4,7 @@ A sentence counts as supported when most of its content lemmas occur in the sect
 answer cites. The threshold leaves room for joining words ("its", "which") and short
 paraphrase, but not for a claim the article does not make.
 """
+
 import re
 
 import pytest
@@ -26,8 +27,7 @@ def article(root):
 
 
 def content_lemmas(nlp, text):
-    return {t.lemma_.lower() for t in nlp(text)
-            if t.is_alpha and not t.is_stop and len(t.text) > 2}
+    return {t.lemma_.lower() for t in nlp(text) if t.is_alpha and not t.is_stop and len(t.text) > 2}
 
 
 def article_answers(domain):

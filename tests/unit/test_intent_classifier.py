@@ -1,4 +1,5 @@
 """The intent classifier: its model arithmetic, its decision rule, and the Rasa component."""
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -17,14 +18,17 @@ from bot.nlu.intent_classifier import LinearIntentClassifier
 TH = Thresholds(crisis=0.2, clinical=0.5, answer=0.4)
 
 
-@pytest.mark.parametrize("ranking,expected", [
-    ([("topic_bdnf", 0.7), ("crisis", 0.25), ("greet", 0.05)], "crisis"),         # crisis wins early
-    ([("topic_bdnf", 0.8), ("crisis", 0.15), ("greet", 0.05)], "topic_bdnf"),
-    ([("clinical_decision", 0.55), ("topic_bdnf", 0.45)], "clinical_decision"),
-    ([("topic_bdnf", 0.45), ("clinical_decision", 0.40), ("crisis", 0.15)], "topic_bdnf"),
-    ([("topic_bdnf", 0.35), ("topic_ptsd", 0.33), ("greet", 0.32)], FALLBACK),   # unsure: decline
-    ([], FALLBACK),
-])
+@pytest.mark.parametrize(
+    "ranking,expected",
+    [
+        ([("topic_bdnf", 0.7), ("crisis", 0.25), ("greet", 0.05)], "crisis"),  # crisis wins early
+        ([("topic_bdnf", 0.8), ("crisis", 0.15), ("greet", 0.05)], "topic_bdnf"),
+        ([("clinical_decision", 0.55), ("topic_bdnf", 0.45)], "clinical_decision"),
+        ([("topic_bdnf", 0.45), ("clinical_decision", 0.40), ("crisis", 0.15)], "topic_bdnf"),
+        ([("topic_bdnf", 0.35), ("topic_ptsd", 0.33), ("greet", 0.32)], FALLBACK),  # unsure: decline
+        ([], FALLBACK),
+    ],
+)
 def test_decision_puts_safety_first_then_a_confident_answer(ranking, expected):
     assert decide(ranking, TH)[0] == expected
 
@@ -42,8 +46,10 @@ def test_thresholds_outside_zero_to_one_are_refused(bad):
 def _toy_counts():
     rng = np.random.default_rng(0)
     counts = sp.csr_matrix(rng.poisson(0.3, size=(60, 12)).astype(float))
-    labels = ["a" if row[:4].sum() > row[4:8].sum() else "b" if row[4:8].sum() > row[8:].sum() else "c"
-              for row in counts.toarray()]
+    labels = [
+        "a" if row[:4].sum() > row[4:8].sum() else "b" if row[4:8].sum() > row[8:].sum() else "c"
+        for row in counts.toarray()
+    ]
     return counts, labels
 
 
@@ -94,8 +100,12 @@ def trained(tmp_path):
     context = ExecutionContext(GraphSchema({}), "test")
     tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
     words = CountVectorsFeaturizer({**CountVectorsFeaturizer.get_default_config()}, storage, Resource("w"), context)
-    chars = CountVectorsFeaturizer({**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb",
-                                    "min_ngram": 2, "max_ngram": 4}, storage, Resource("c"), context)
+    chars = CountVectorsFeaturizer(
+        {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4},
+        storage,
+        Resource("c"),
+        context,
+    )
     data = TrainingData([Message(data={"text": t, "intent": i}) for i, ts in TRAINING.items() for t in ts])
     tokenizer.process_training_data(data)
     for featurizer in (words, chars):
@@ -140,8 +150,9 @@ def test_a_message_with_nothing_to_featurize_is_unsure(trained):
 def test_missing_model_classifies_nothing_instead_of_crashing(tmp_path):
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
-    component = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage,
-                                            Resource("absent"), context)
+    component = LinearIntentClassifier.load(
+        LinearIntentClassifier.get_default_config(), storage, Resource("absent"), context
+    )
     message = Message(data={"text": "hello"})
     component.process([message])
     assert message.get("intent") is None

@@ -1,4 +1,5 @@
 """Redaction of personal data (pure): every corpus message, and ordinary questions untouched."""
+
 import re
 from pathlib import Path
 
@@ -43,21 +44,32 @@ def test_ordinary_questions_are_left_exactly_as_typed(text):
 
 
 def test_the_rest_of_the_question_is_kept():
-    assert redact("my name is Jane Doe and I want to know about BDNF")[0] == \
-        "my name is [NAME] and I want to know about BDNF"
+    assert (
+        redact("my name is Jane Doe and I want to know about BDNF")[0]
+        == "my name is [NAME] and I want to know about BDNF"
+    )
     assert redact("call me back on +44 20 7946 0958 about ketamine")[0] == "call me back on [PHONE] about ketamine"
 
 
 def user_event(text):
     return {
-        "event": "user", "timestamp": 1.0, "text": text, "input_channel": "rest", "message_id": "ab12",
+        "event": "user",
+        "timestamp": 1.0,
+        "text": text,
+        "input_channel": "rest",
+        "message_id": "ab12",
         "metadata": {"page": "https://clinic.example.com/jane?email=jane@example.com"},
         "parse_data": {
-            "text": text, "intent": {"name": "out_of_scope", "confidence": 0.9},
+            "text": text,
+            "intent": {"name": "out_of_scope", "confidence": 0.9},
             "entities": [{"entity": "phone", "value": "+44 20 7946 0958", "start": 3, "end": 19}],
             "intent_ranking": [{"name": "out_of_scope", "confidence": 0.9}],
-            "safety_guard": {"rule": "crisis_kill_myself", "intent": "crisis",
-                             "matched": "kill myself jane@example.com", "classifier_intent": "greet"},
+            "safety_guard": {
+                "rule": "crisis_kill_myself",
+                "intent": "crisis",
+                "matched": "kill myself jane@example.com",
+                "classifier_intent": "greet",
+            },
         },
     }
 
@@ -88,14 +100,17 @@ def test_slot_values_are_redacted():
     assert out == {"event": "slot", "name": "email", "value": "[EMAIL]"} and counts == {"EMAIL": 1}
 
 
-@pytest.mark.parametrize("stored,found", [
-    (b'{"text": "i was born in 1972"}', ["1972"]),
-    (b'{"text": "born 1972-03-04"}', ["1972"]),
-    (b'{"text": "call 202 555 0199"}', ["202 555 0199"]),
-    (b'{"text": "call 2025550199"}', ["2025550199"]),
-    (b'{"text": "call [PHONE]", "timestamp": 1764281234.1972}', []),
-    (b'{"message_id": "9f1972ab0c", "confidence": 1.1972e-05}', []),
-])
+@pytest.mark.parametrize(
+    "stored,found",
+    [
+        (b'{"text": "i was born in 1972"}', ["1972"]),
+        (b'{"text": "born 1972-03-04"}', ["1972"]),
+        (b'{"text": "call 202 555 0199"}', ["202 555 0199"]),
+        (b'{"text": "call 2025550199"}', ["2025550199"]),
+        (b'{"text": "call [PHONE]", "timestamp": 1764281234.1972}', []),
+        (b'{"message_id": "9f1972ab0c", "confidence": 1.1972e-05}', []),
+    ],
+)
 def test_the_leak_check_finds_whole_numbers_not_digits_of_ids_or_floats(stored, found):
     corpus = [{"text": "x", "pii": ["1972"]}, {"text": "y", "pii": ["202 555 0199"]}]
     assert sorted(leaks(stored, corpus)) == sorted(found)

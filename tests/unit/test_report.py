@@ -1,4 +1,5 @@
 """The staff report: figures from event rows (pure), the HTML file, and the command line."""
+
 import re
 import time
 
@@ -12,13 +13,25 @@ DAY = 86400
 
 
 def user(sender, ts, intent, text="..."):
-    return {"sender_id": sender, "type_name": "user", "timestamp": ts, "intent_name": intent, "action_name": None,
-            "text": text}
+    return {
+        "sender_id": sender,
+        "type_name": "user",
+        "timestamp": ts,
+        "intent_name": intent,
+        "action_name": None,
+        "text": text,
+    }
 
 
 def action(sender, ts, name):
-    return {"sender_id": sender, "type_name": "action", "timestamp": ts, "intent_name": None, "action_name": name,
-            "text": None}
+    return {
+        "sender_id": sender,
+        "type_name": "action",
+        "timestamp": ts,
+        "intent_name": None,
+        "action_name": name,
+        "text": None,
+    }
 
 
 def turn(sender, ts, intent, answer, text="..."):
@@ -26,7 +39,8 @@ def turn(sender, ts, intent, answer, text="..."):
 
 
 ROWS = [
-    action("a", T0, "action_session_start"), action("a", T0, "action_listen"),
+    action("a", T0, "action_session_start"),
+    action("a", T0, "action_listen"),
     *turn("a", T0, "topic_bdnf", "utter_topic_bdnf"),
     *turn("a", T0 + 1, "feedback_helpful", "utter_feedback_helpful", "/feedback_helpful"),
     *turn("a", T0 + 2, "out_of_scope", "utter_out_of_scope", "how much is one infusion"),
@@ -46,16 +60,43 @@ ROWS = [
 def test_figures_follow_the_agreed_definitions():
     f = compute_figures(ROWS)
     assert f["period"] == {"from": "2026-03-02", "to": "2026-03-04"}
-    assert f["totals"] == {"conversations": 3, "messages": 9, "topic_questions": 3, "unanswered": 3,
-                           "unanswered_share": round(3 / 9, 4), "safety_responses": 1, "crisis_responses": 1,
-                           "feedback_helpful": 1, "feedback_not_helpful": 2}
+    assert f["totals"] == {
+        "conversations": 3,
+        "messages": 9,
+        "topic_questions": 3,
+        "unanswered": 3,
+        "unanswered_share": round(3 / 9, 4),
+        "safety_responses": 1,
+        "crisis_responses": 1,
+        "feedback_helpful": 1,
+        "feedback_not_helpful": 2,
+    }
     assert f["per_day"] == [
-        {"date": "2026-03-02", "conversations": 2, "messages": 4, "unanswered": 1, "safety_responses": 1,
-         "crisis_responses": 0},
-        {"date": "2026-03-03", "conversations": 0, "messages": 0, "unanswered": 0, "safety_responses": 0,
-         "crisis_responses": 0},
-        {"date": "2026-03-04", "conversations": 1, "messages": 5, "unanswered": 2, "safety_responses": 0,
-         "crisis_responses": 1}]
+        {
+            "date": "2026-03-02",
+            "conversations": 2,
+            "messages": 4,
+            "unanswered": 1,
+            "safety_responses": 1,
+            "crisis_responses": 0,
+        },
+        {
+            "date": "2026-03-03",
+            "conversations": 0,
+            "messages": 0,
+            "unanswered": 0,
+            "safety_responses": 0,
+            "crisis_responses": 0,
+        },
+        {
+            "date": "2026-03-04",
+            "conversations": 1,
+            "messages": 5,
+            "unanswered": 2,
+            "safety_responses": 0,
+            "crisis_responses": 1,
+        },
+    ]
     assert f["questions_per_topic"] == {"topic_bdnf": 2, "topic_nmda_receptors": 1}
     # The menu is not an article answer: a's second tap still rates BDNF; c's rates the latest, BDNF.
     assert f["feedback_per_topic"] == {"topic_bdnf": {"helpful": 1, "not_helpful": 2}}
@@ -69,12 +110,21 @@ def test_the_period_runs_to_the_end_date_given():
 
 
 def test_similar_questions_are_grouped_and_counted():
-    groups = group_similar(["how much is one infusion", "What does an infusion cost?", "how much is one infusion",
-                            "do you take insurance", "is it covered by my insurance", "hello?"])
+    groups = group_similar(
+        [
+            "how much is one infusion",
+            "What does an infusion cost?",
+            "how much is one infusion",
+            "do you take insurance",
+            "is it covered by my insurance",
+            "hello?",
+        ]
+    )
     assert [(g["count"], [t["text"] for t in g["texts"]]) for g in groups] == [
         (3, ["how much is one infusion", "What does an infusion cost?"]),
         (2, ["do you take insurance", "is it covered by my insurance"]),
-        (1, ["hello?"])]
+        (1, ["hello?"]),
+    ]
     assert groups[0]["texts"][0]["count"] == 2
 
 
@@ -85,8 +135,11 @@ def test_topic_labels_read_as_words():
 
 
 def outside_references(html):
-    return re.findall(r"""(?:src|href)\s*=\s*(?!["']?data:)""", html, re.I) + \
-        re.findall(r"url\((?!data:)", html) + re.findall(r"@import", html)
+    return (
+        re.findall(r"""(?:src|href)\s*=\s*(?!["']?data:)""", html, re.I)
+        + re.findall(r"url\((?!data:)", html)
+        + re.findall(r"@import", html)
+    )
 
 
 def test_html_is_self_contained_has_the_charts_and_escapes_patient_text():
@@ -97,8 +150,12 @@ def test_html_is_self_contained_has_the_charts_and_escapes_patient_text():
     images = re.findall(r'<img alt="([^"]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert len(images) == 5 and all(len(data) > 5000 for _, data in images)
     assert "<script>" not in html and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; price?" in html
-    for title in ("What patients asked about", "Safety and crisis responses", "Questions the bot could not answer",
-                  "Were the answers helpful?"):
+    for title in (
+        "What patients asked about",
+        "Safety and crisis responses",
+        "Questions the bot could not answer",
+        "Were the answers helpful?",
+    ):
         assert title in html
 
 

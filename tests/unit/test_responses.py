@@ -1,4 +1,5 @@
 """The fixed safety and crisis responses and the conversation responses, as data."""
+
 import re
 
 import pytest

@@ -1,4 +1,5 @@
 """Retention and deletion requests: `python -m bot purge` deletes exactly what it should."""
+
 import asyncio
 import time
 
@@ -28,9 +29,12 @@ def conversation(sender, word, ages_in_days):
     events = []
     for age in ages_in_days:
         ts = NOW - age * DAY
-        events += [ActionExecuted("action_listen", timestamp=ts),
-                   UserUttered(f"tell me about {word}", {"name": "topic_bdnf", "confidence": 1.0}, timestamp=ts),
-                   ActionExecuted("utter_topic_bdnf", timestamp=ts), BotUttered("BDNF is ...", timestamp=ts)]
+        events += [
+            ActionExecuted("action_listen", timestamp=ts),
+            UserUttered(f"tell me about {word}", {"name": "topic_bdnf", "confidence": 1.0}, timestamp=ts),
+            ActionExecuted("utter_topic_bdnf", timestamp=ts),
+            BotUttered("BDNF is ...", timestamp=ts),
+        ]
     return DialogueStateTracker.from_events(sender, events)
 
 
@@ -53,14 +57,16 @@ def populated(tmp_path, monkeypatch):
             asyncio.run(store.save(conversation(sender, word, ages)))
         store.engine.dispose()
         return url
+
     return build
 
 
 def rows(url):
     engine = sa.create_engine(url, future=True)
     with engine.connect() as conn:
-        out = conn.exec_driver_sql("SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data "
-                                   "FROM events ORDER BY id").all()
+        out = conn.exec_driver_sql(
+            "SELECT id, sender_id, type_name, timestamp, intent_name, action_name, data " "FROM events ORDER BY id"
+        ).all()
     engine.dispose()
     return [tuple(r) for r in out]
 
@@ -72,8 +78,10 @@ def file_bytes(db):
 def check_purges(url, capsys, db_file=None):
     before = rows(url)
     assert main(["purge", "--db", url, "--older-than", "30", "--dry-run"]) == 0
-    assert "Would delete 2 conversation(s) whose last message is older than 30 days (12 stored events)" \
+    assert (
+        "Would delete 2 conversation(s) whose last message is older than 30 days (12 stored events)"
         in capsys.readouterr().out
+    )
     assert rows(url) == before
 
     assert main(["purge", "--db", url, "--older-than", "30"]) == 0

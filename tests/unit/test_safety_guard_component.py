@@ -1,4 +1,5 @@
 """The guard as a Rasa NLU component, on its own (no trained model)."""
+
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -13,19 +14,30 @@ def component(root, tmp_path_factory):
     storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
     return SafetyGuardComponent.create(
         {**SafetyGuardComponent.get_default_config(), "patterns": str(root / "content" / "safety_patterns.yml")},
-        storage, Resource("safety_guard"), ExecutionContext(GraphSchema({}), "test"))
+        storage,
+        Resource("safety_guard"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
 
 
 def message(text, intent="topic_ptsd", confidence=0.93):
-    return Message(data={"text": text, "intent": {"name": intent, "confidence": confidence},
-                         "intent_ranking": [{"name": intent, "confidence": confidence}]})
+    return Message(
+        data={
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": intent, "confidence": confidence}],
+        }
+    )
 
 
-@pytest.mark.parametrize("text,intent,rule", [
-    ("i want to end my life", "crisis", "crisis_suicide_direct"),
-    ("should i get ketamine for my ptsd", "clinical_decision", "clinical_can_i"),
-    ("can i take ketamine with lexapro", "clinical_decision", "clinical_can_i"),
-])
+@pytest.mark.parametrize(
+    "text,intent,rule",
+    [
+        ("i want to end my life", "crisis", "crisis_suicide_direct"),
+        ("should i get ketamine for my ptsd", "clinical_decision", "clinical_can_i"),
+        ("can i take ketamine with lexapro", "clinical_decision", "clinical_can_i"),
+    ],
+)
 def test_match_overrides_the_classifier_and_records_why(component, text, intent, rule):
     (m,) = component.process([message(text)])
     assert m.get("intent") == {"name": intent, "confidence": 1.0}

@@ -42,40 +42,50 @@ def matches(nlp, pattern, text, terms=None):
 
 # ---- the pattern language ----------------------------------------------------------------
 
-@pytest.mark.parametrize("pattern,text,expected", [
-    ("pill", "i took all my pills", True),              # a base form matches its other forms,
-    ("kill", "he killed it", True),                     # as far as the lookup table knows them
-    ("kill|end @self", "going to end myself", True),
-    ("want to? die", "i want die", True),               # optional word
-    ("want * die", "i want so badly to die", True),     # gap of up to three words
-    ("want * die", "i want to go to a place where nobody can die", False),  # gap too long
-    ("fasting", "how fast does it work", False),        # an inflected form matches only itself
-    ("=liver", "is this a live chat", False),
-    ("=liver", "i have liver disease", True),
-    ("#number over #number", "bp is 210 over 130", True),
-    ("KILL", "Kill", True),                              # capitals do not matter
-])
+
+@pytest.mark.parametrize(
+    "pattern,text,expected",
+    [
+        ("pill", "i took all my pills", True),  # a base form matches its other forms,
+        ("kill", "he killed it", True),  # as far as the lookup table knows them
+        ("kill|end @self", "going to end myself", True),
+        ("want to? die", "i want die", True),  # optional word
+        ("want * die", "i want so badly to die", True),  # gap of up to three words
+        ("want * die", "i want to go to a place where nobody can die", False),  # gap too long
+        ("fasting", "how fast does it work", False),  # an inflected form matches only itself
+        ("=liver", "is this a live chat", False),
+        ("=liver", "i have liver disease", True),
+        ("#number over #number", "bp is 210 over 130", True),
+        ("KILL", "Kill", True),  # capitals do not matter
+    ],
+)
 def test_pattern_language(nlp, pattern, text, expected):
     assert matches(nlp, pattern, text, {"self": ["myself"]}) is expected
 
 
-@pytest.mark.parametrize("pattern,error", [
-    ("*", "nothing in particular"),
-    ("@nolist", "unknown term list"),
-    ("kill|can't", "not one word"),
-    ("kill?? me", "cannot read"),
-])
+@pytest.mark.parametrize(
+    "pattern,error",
+    [
+        ("*", "nothing in particular"),
+        ("@nolist", "unknown term list"),
+        ("kill|can't", "not one word"),
+        ("kill?? me", "cannot read"),
+    ],
+)
 def test_bad_patterns_are_rejected_with_a_reason(nlp, pattern, error):
     with pytest.raises(PatternError, match=error):
         compile_pattern(pattern, {}, lemmatizer(nlp))
 
 
-@pytest.mark.parametrize("data,error", [
-    ({}, "rules"),
-    ({"rules": [{"id": "a", "intent": "crisis", "description": "x"}]}, "missing patterns"),
-    ({"rules": [{"id": "a", "intent": "crisis", "description": "x", "patterns": ["die"]}] * 2}, "duplicate"),
-    ({"terms": {"words": ["ok", False]}, "rules": []}, "quote them"),
-])
+@pytest.mark.parametrize(
+    "data,error",
+    [
+        ({}, "rules"),
+        ({"rules": [{"id": "a", "intent": "crisis", "description": "x"}]}, "missing patterns"),
+        ({"rules": [{"id": "a", "intent": "crisis", "description": "x", "patterns": ["die"]}] * 2}, "duplicate"),
+        ({"terms": {"words": ["ok", False]}, "rules": []}, "quote them"),
+    ],
+)
 def test_bad_pattern_files_are_rejected(data, error):
     with pytest.raises(PatternError, match=error):
         parse_rules(data)
@@ -88,6 +98,7 @@ def test_rules_may_only_set_the_two_safety_intents(nlp):
 
 
 # ---- the shipped rule file ---------------------------------------------------------------
+
 
 def test_every_pattern_compiles(guard, rules):
     _, parsed = rules
@@ -133,40 +144,67 @@ def test_every_example_is_in_an_evaluation_set_with_the_same_label(root, rules):
 
 # ---- behaviour ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    "i want to kill myself", "im having suicidel thoughts", "gonna kil myself tonight",
-    "everyone would be better off without me", "there's no point in living anymore",
-    "I took a whole bottle of my Xanax", "i want to hurt my husband",
-    "I can't breathe after my infusion", "chest pain right now after ketamine",
-    "what is bdnf? also i want to end it all",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to kill myself",
+        "im having suicidel thoughts",
+        "gonna kil myself tonight",
+        "everyone would be better off without me",
+        "there's no point in living anymore",
+        "I took a whole bottle of my Xanax",
+        "i want to hurt my husband",
+        "I can't breathe after my infusion",
+        "chest pain right now after ketamine",
+        "what is bdnf? also i want to end it all",
+    ],
+)
 def test_crisis_language_is_caught(guard, text):
     found = guard.check(text)
     assert found and found.intent == CRISIS, found
 
 
-@pytest.mark.parametrize("text", [
-    "should i get ketamine for my ptsd", "what dose would i need", "can i take it with my zoloft",
-    "is it safe while breastfeeding", "can i drive home after", "how many sessions will i need",
-    "i'm on lexapro, is that a problem", "can my doctor prescribe it", "do i have depression",
-    "I'm 16, can I get ketamine?", "do i need to fast before the infusion",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "should i get ketamine for my ptsd",
+        "what dose would i need",
+        "can i take it with my zoloft",
+        "is it safe while breastfeeding",
+        "can i drive home after",
+        "how many sessions will i need",
+        "i'm on lexapro, is that a problem",
+        "can my doctor prescribe it",
+        "do i have depression",
+        "I'm 16, can I get ketamine?",
+        "do i need to fast before the infusion",
+    ],
+)
 def test_clinical_decisions_are_caught(guard, text):
     found = guard.check(text)
     assert found and found.intent == CLINICAL, found
 
 
-@pytest.mark.parametrize("text", [
-    "my husband is a veteran, is ketamine being studied for PTSD?",
-    "can ketamine help with bipolar depression?",
-    "how does ketamine work in the brain", "what are nmda receptors",
-    "my wife has chronic pain, how does ketamine affect pain perception?",
-    "i've tried 4 antidepressants, what does ketamine do differently?",
-    "How is ketamine different from Prozac?", "how fast does ketamine work",
-    "are researchers studying the optimal dosages?", "is this a live chat",
-    "I'm a nursing student, what is glutamate?", "explain ketamine to me like im 5",
-    "", "   ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "my husband is a veteran, is ketamine being studied for PTSD?",
+        "can ketamine help with bipolar depression?",
+        "how does ketamine work in the brain",
+        "what are nmda receptors",
+        "my wife has chronic pain, how does ketamine affect pain perception?",
+        "i've tried 4 antidepressants, what does ketamine do differently?",
+        "How is ketamine different from Prozac?",
+        "how fast does ketamine work",
+        "are researchers studying the optimal dosages?",
+        "is this a live chat",
+        "I'm a nursing student, what is glutamate?",
+        "explain ketamine to me like im 5",
+        "",
+        "   ",
+    ],
+)
 def test_general_questions_do_not_fire(guard, text):
     assert guard.check(text) is None
 
@@ -178,7 +216,7 @@ def test_crisis_wins_over_clinical(guard):
 
 def test_unless_cancels_only_its_rule(guard):
     assert guard.check("is the optimal dose being researched") is None
-    assert guard.check("is the optimal dose being researched? should i take it") .intent == CLINICAL
+    assert guard.check("is the optimal dose being researched? should i take it").intent == CLINICAL
 
 
 def test_the_guard_uses_the_built_pipeline_and_lemmatizes_like_a_fresh_one(root, tmp_path):

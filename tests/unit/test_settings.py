@@ -1,4 +1,5 @@
 """The environment settings: read and checked in one place, documented in the README."""
+
 import re
 
 import pytest
@@ -7,25 +8,36 @@ from bot.settings import VARIABLES, Settings, SettingsError, from_env
 
 
 def test_nothing_set_gives_the_safe_defaults():
-    assert from_env({}) == Settings(host="127.0.0.1", port=5005, actions_port=5055, database_url=None,
-                                    cors_origins=(), jwt_secret=None)
+    assert from_env({}) == Settings(
+        host="127.0.0.1", port=5005, actions_port=5055, database_url=None, cors_origins=(), jwt_secret=None
+    )
 
 
 def test_every_variable_is_read():
-    s = from_env({"BOT_PORT": "8080", "BOT_HOST": "0.0.0.0", "ACTIONS_PORT": "6000", "BOT_JWT_SECRET": "s3cret",
-                  "BOT_DATABASE_URL": " postgres://u:p@h/db ",
-                  "BOT_CORS_ORIGINS": "https://www.Example-Clinic.org/, https://b.example.org:443"})
+    s = from_env(
+        {
+            "BOT_PORT": "8080",
+            "BOT_HOST": "0.0.0.0",
+            "ACTIONS_PORT": "6000",
+            "BOT_JWT_SECRET": "s3cret",
+            "BOT_DATABASE_URL": " postgres://u:p@h/db ",
+            "BOT_CORS_ORIGINS": "https://www.Example-Clinic.org/, https://b.example.org:443",
+        }
+    )
     assert (s.port, s.host, s.actions_port, s.jwt_secret) == (8080, "0.0.0.0", 6000, "s3cret")
     assert s.database_url == "postgresql://u:p@h/db", "the old postgres:// scheme SQLAlchemy 1.4 refuses is fixed"
     assert s.cors_origins == ("https://www.example-clinic.org", "https://b.example.org")
 
 
-@pytest.mark.parametrize("env,named", [
-    ({"BOT_PORT": "eighty"}, "BOT_PORT"),
-    ({"ACTIONS_PORT": "70000"}, "ACTIONS_PORT"),
-    ({"BOT_CORS_ORIGINS": "www.example-clinic.org/page"}, "BOT_CORS_ORIGINS"),
-    ({"BOT_DATABASE_URL": "conversations.db"}, "BOT_DATABASE_URL"),
-])
+@pytest.mark.parametrize(
+    "env,named",
+    [
+        ({"BOT_PORT": "eighty"}, "BOT_PORT"),
+        ({"ACTIONS_PORT": "70000"}, "ACTIONS_PORT"),
+        ({"BOT_CORS_ORIGINS": "www.example-clinic.org/page"}, "BOT_CORS_ORIGINS"),
+        ({"BOT_DATABASE_URL": "conversations.db"}, "BOT_DATABASE_URL"),
+    ],
+)
 def test_a_bad_value_is_refused_with_the_variables_name(env, named):
     with pytest.raises(SettingsError, match=named):
         from_env(env)
@@ -42,6 +54,7 @@ def test_only_the_settings_module_reads_the_bots_variables(root):
     for path in (root / "bot").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         if re.search(r"environ(?:\.get)?\(?\[?[\"'](?:BOT_|ACTIONS_PORT)", text) or re.search(
-                r"getenv\([\"'](?:BOT_|ACTIONS_PORT)", text):
+            r"getenv\([\"'](?:BOT_|ACTIONS_PORT)", text
+        ):
             readers.append(path.relative_to(root).as_posix())
     assert readers == []

@@ -1,4 +1,5 @@
 """How `make run` starts the servers: safe defaults, clear errors."""
+
 import pytest
 
 from bot.supervisor import ServerSettings, actions_command, child_env, rasa_command
@@ -21,13 +22,21 @@ def test_http_api_only_with_a_jwt_secret():
 
 
 def test_port_host_and_origins_from_environment():
-    s = ServerSettings.from_env({"BOT_PORT": "8080", "BOT_HOST": "0.0.0.0", "ACTIONS_PORT": "6000",
-                                 "BOT_CORS_ORIGINS": "https://clinic.example.org, https://b.example.org"})
+    s = ServerSettings.from_env(
+        {
+            "BOT_PORT": "8080",
+            "BOT_HOST": "0.0.0.0",
+            "ACTIONS_PORT": "6000",
+            "BOT_CORS_ORIGINS": "https://clinic.example.org, https://b.example.org",
+        }
+    )
     cmd = rasa_command("python", s)
     assert cmd[cmd.index("--port") + 1] == "8080"
     assert cmd[cmd.index("--interface") + 1] == "0.0.0.0"
-    assert [cmd[i + 1] for i, a in enumerate(cmd) if a == "--cors"] == ["https://clinic.example.org",
-                                                                        "https://b.example.org"]
+    assert [cmd[i + 1] for i, a in enumerate(cmd) if a == "--cors"] == [
+        "https://clinic.example.org",
+        "https://b.example.org",
+    ]
     assert actions_command("python", s)[-1] == "6000"
 
 

@@ -1,4 +1,5 @@
 """Conversation storage on SQLite (default) and PostgreSQL (by URL)."""
+
 import asyncio
 import logging
 import multiprocessing
@@ -16,7 +17,6 @@ from bot.storage.tracker_store import INDEXES, ClinicTrackerStore, database_url
 from postgres_db import SERVER_URL, server_available
 
 
-
 def test_default_is_a_sqlite_file():
     assert database_url(None, "var/conversations.db") == "sqlite:///var/conversations.db"
 
@@ -27,9 +27,14 @@ def test_configured_url_wins():
 
 def roundtrip(store):
     sender = uuid.uuid4().hex
-    tracker = DialogueStateTracker.from_events(sender, [
-        ActionExecuted("action_listen"), UserUttered("what is bdnf", {"name": "topic_bdnf", "confidence": 1.0}),
-        ActionExecuted("utter_topic_bdnf")])
+    tracker = DialogueStateTracker.from_events(
+        sender,
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("what is bdnf", {"name": "topic_bdnf", "confidence": 1.0}),
+            ActionExecuted("utter_topic_bdnf"),
+        ],
+    )
     asyncio.run(store.save(tracker))
     loaded = asyncio.run(store.retrieve(sender))
     return loaded
@@ -60,10 +65,21 @@ PII_TEXT = "my name is Jane Doe, call +44 20 7946 0958 or jane.doe@example.com, 
 def conversation(sender, texts):
     events = [ActionExecuted("action_listen")]
     for text in texts:
-        events += [UserUttered(text, {"name": "out_of_scope", "confidence": 0.9}, entities=[],
-                               parse_data={"text": text, "intent": {"name": "out_of_scope", "confidence": 0.9},
-                                           "entities": [], "safety_guard": {"rule": "r", "matched": text}}),
-                   ActionExecuted("utter_out_of_scope"), ActionExecuted("action_listen")]
+        events += [
+            UserUttered(
+                text,
+                {"name": "out_of_scope", "confidence": 0.9},
+                entities=[],
+                parse_data={
+                    "text": text,
+                    "intent": {"name": "out_of_scope", "confidence": 0.9},
+                    "entities": [],
+                    "safety_guard": {"rule": "r", "matched": text},
+                },
+            ),
+            ActionExecuted("utter_out_of_scope"),
+            ActionExecuted("action_listen"),
+        ]
     return DialogueStateTracker.from_events(sender, events)
 
 
@@ -119,8 +135,9 @@ def test_concurrent_conversations_from_several_processes_all_get_saved(tmp_path,
     # One attempt only: no retry hides a "database is locked".
     assert all(h["status"] == "ok" and h["failed_saves"] == 0 for h in healths)
     with sqlite3.connect(db) as conn:
-        rows = conn.execute("SELECT sender_id, count(*) FROM events WHERE type_name='user' "
-                            "GROUP BY sender_id").fetchall()
+        rows = conn.execute(
+            "SELECT sender_id, count(*) FROM events WHERE type_name='user' " "GROUP BY sender_id"
+        ).fetchall()
     assert len(rows) == workers * conversations and {n for _, n in rows} == {3}
 
 
@@ -152,7 +169,9 @@ def test_a_failed_save_is_retried_logged_reported_and_written_later(tmp_path, mo
     assert store.health()["unsaved_conversations"] == 0
     loaded = asyncio.run(sqlite_store(db).retrieve(sender))
     assert [e.text for e in loaded.events if e.type_name == "user"] == [
-        "my name is [NAME], call [PHONE] or [EMAIL], born [DATE]", "what is bdnf"]
+        "my name is [NAME], call [PHONE] or [EMAIL], born [DATE]",
+        "what is bdnf",
+    ]
 
 
 @pytest.mark.skipif(not server_available(), reason=f"no PostgreSQL at {SERVER_URL}")
@@ -178,8 +197,9 @@ def test_health_is_found_through_rasa_s_wrappers(tmp_path, monkeypatch):
     from bot.storage.tracker_store import find_clinic_store
 
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
-    config = EndpointConfig(type="bot.storage.tracker_store.ClinicTrackerStore", sqlite_path=str(tmp_path / "c.db"),
-                            retention_days=7)
+    config = EndpointConfig(
+        type="bot.storage.tracker_store.ClinicTrackerStore", sqlite_path=str(tmp_path / "c.db"), retention_days=7
+    )
     # The same chain the server builds: endpoints.yml -> TrackerStore.create -> Agent.
     wrapped = Agent._create_tracker_store(TrackerStore.create(config, Domain.empty()), Domain.empty())
     store = find_clinic_store(wrapped)
@@ -190,14 +210,18 @@ def test_health_is_found_through_rasa_s_wrappers(tmp_path, monkeypatch):
 
 # -- recently saved conversations served from memory ----------------------------------------
 
+
 def _store(tmp_path, monkeypatch, name="conv.db"):
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     return ClinicTrackerStore(domain=Domain.empty(), sqlite_path=str(tmp_path / name))
 
 
 def _turn(text, intent="topic_bdnf"):
-    return [UserUttered(text, {"name": intent, "confidence": 1.0}), ActionExecuted(f"utter_{intent}"),
-            ActionExecuted("action_listen")]
+    return [
+        UserUttered(text, {"name": intent, "confidence": 1.0}),
+        ActionExecuted(f"utter_{intent}"),
+        ActionExecuted("action_listen"),
+    ]
 
 
 def test_a_saved_conversation_is_served_from_memory_as_stored(tmp_path, monkeypatch):
@@ -216,8 +240,9 @@ def test_a_saved_conversation_is_served_from_memory_as_stored(tmp_path, monkeypa
 def test_what_another_instance_wrote_is_read_from_the_database(tmp_path, monkeypatch):
     ours, theirs = _store(tmp_path, monkeypatch), _store(tmp_path, monkeypatch)
     sender = uuid.uuid4().hex
-    asyncio.run(ours.save(DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"),
-                                                                   *_turn("what is bdnf")])))
+    asyncio.run(
+        ours.save(DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *_turn("what is bdnf")]))
+    )
     later = asyncio.run(theirs.retrieve(sender))
     for event in _turn("what is glutamate", "topic_glutamate"):
         later.update(event)
@@ -243,8 +268,12 @@ def test_after_a_new_session_only_that_session_is_served(tmp_path, monkeypatch):
     tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *_turn("what is bdnf")])
     asyncio.run(store.save(tracker))
     tracker = asyncio.run(store.retrieve(sender))
-    for event in [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
-                  *_turn("what is glutamate", "topic_glutamate")]:
+    for event in [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        *_turn("what is glutamate", "topic_glutamate"),
+    ]:
         tracker.update(event)
     asyncio.run(store.save(tracker))
     loaded = asyncio.run(store.retrieve(sender))
@@ -253,8 +282,14 @@ def test_after_a_new_session_only_that_session_is_served(tmp_path, monkeypatch):
         loaded.update(event)
     asyncio.run(store.save(loaded))
     with sqlite3.connect(tmp_path / "conv.db") as db:
-        texts = [row[0] for row in db.execute("SELECT json_extract(data, '$.text') FROM events "
-                                               "WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender,))]
+        texts = [
+            row[0]
+            for row in db.execute(
+                "SELECT json_extract(data, '$.text') FROM events "
+                "WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
+                (sender,),
+            )
+        ]
     assert texts == ["what is bdnf", "what is glutamate", "what is inflammation"], "each event stored once"
 
 

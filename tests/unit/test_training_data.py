@@ -1,4 +1,5 @@
 """Training data: valid for Rasa, enough of it, and kept apart from the evaluation sets."""
+
 import re
 from collections import Counter
 
@@ -28,8 +29,6 @@ def normalise(text):
 @pytest.fixture(scope="module")
 def examples(root):
     return load_examples(root)
-
-
 
 
 def test_every_intent_has_enough_examples(domain, examples):
