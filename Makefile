@@ -48,7 +48,7 @@ FOLDS ?= 5
 crossval: $(SPACY_PIPELINE) ## Rasa NLU cross-validation on the training data (FOLDS=5)
 	$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds $(FOLDS) --out var/crossval
 
-bench: $(MODEL) ## Training time, start-up time, memory and latency (prints numbers)
+bench: $(MODEL) ## Side by side with Rasa's default configuration: training, start-up, memory, load (prints numbers)
 	$(PY) -m tools.bench
 
 DAYS ?=
