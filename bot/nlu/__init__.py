@@ -1,0 +1,2 @@
+"""Natural-language understanding: the intent classifier (model, safety-first decision rule and
+its Rasa component)."""

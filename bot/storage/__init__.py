@@ -1,1 +1,2 @@
-"""Conversation storage housekeeping: retention and deletion."""
+"""Conversation storage: the tracker store, the database, redaction before anything is stored, and
+retention."""
