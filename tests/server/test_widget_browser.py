@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tools.localserver import LocalBot
 
 pytestmark = pytest.mark.slow
 
@@ -44,16 +43,9 @@ def require(condition, reason):
 
 
 @pytest.fixture(scope="module")
-def bot(root, model_path, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("widget")
-    with LocalBot(
-        model_path,
-        cwd=root,
-        action_server=False,
-        log_path=tmp / "server.log",
-        env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db"},
-    ) as running:
-        yield running
+def bot(shared_bot):
+    # The widget is served by the bot itself: the shared bot's extra allowed origin changes nothing here.
+    return shared_bot
 
 
 @pytest.fixture(scope="module")
