@@ -6,16 +6,21 @@ editing one data file, with no retraining.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 REQUIRED_FIELDS = ("name", "phone", "email", "timezone", "opening_hours", "website", "booking_url", "country", "crisis")
 COUNTRY_NAMES = {"US": "the US", "CA": "Canada", "GB": "the UK", "AU": "Australia"}
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = dict(zip(DAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
 OpeningHours = Dict[str, Tuple[time, time]]
+# The kinds of help line a country entry may list. Which kind a crisis names first is safety
+# policy (`crisis_categories` in content/safety_patterns.yml); the numbers are the clinic's.
+LINE_KINDS = ("suicide", "sexual_assault", "abuse", "poison")
+_DIALLABLE = re.compile(r"^\+?[0-9][0-9 ()-]{1,18}[0-9]$")
 
 
 class ClinicConfigError(ValueError):
@@ -33,9 +38,113 @@ class Clinic:
     website: str
     booking_url: str
     country: str
-    crisis_line: str
-    emergency_number: str
+    crisis: "CrisisResources"
     outside_note: str
+
+    @property
+    def emergency_number(self) -> str:
+        return self.crisis.emergency_number
+
+    @property
+    def crisis_line(self) -> str:
+        return self.crisis.line("suicide").describe()
+
+
+@dataclass(frozen=True)
+class HelpLine:
+    """A help line as the patient reaches it: a number to call, one to text, a chat page."""
+
+    name: str
+    call: str = ""
+    text: str = ""
+    text_word: str = ""  # what to send to `text`, e.g. START
+    chat: str = ""  # https:// address
+
+    def describe(self) -> str:
+        """ "988 Suicide & Crisis Lifeline (call or text 988)" """
+        ways = []
+        if self.call and self.call == self.text and not self.text_word:
+            ways.append(f"call or text {self.call}")
+        else:
+            if self.call:
+                ways.append(f"call {self.call}")
+            if self.text:
+                ways.append(f"text {self.text_word} to {self.text}" if self.text_word else f"text {self.text}")
+        if self.chat:
+            ways.append(f"chat at {self.chat}")
+        how = ", ".join(ways[:-1]) + (" or " if len(ways) > 1 else "") + ways[-1]
+        return f"{self.name} ({how})"
+
+    def links(self) -> List[Dict[str, str]]:
+        """The live links a page may show: tel:, sms: and https: only."""
+        out = []
+        if self.call:
+            out.append({"kind": "call", "label": f"Call {self.call}", "href": "tel:" + _digits(self.call)})
+        if self.text:
+            body = f"?body={self.text_word}" if self.text_word else ""
+            label = f"Text {self.text_word} to {self.text}" if self.text_word else f"Text {self.text}"
+            out.append({"kind": "text", "label": label, "href": f"sms:{_digits(self.text)}{body}"})
+        if self.chat:
+            out.append({"kind": "chat", "label": "Chat online", "href": self.chat})
+        return out
+
+
+@dataclass(frozen=True)
+class CrisisResources:
+    """One country's emergency number and help lines."""
+
+    country: str
+    emergency_number: str
+    lines: Mapping[str, HelpLine]
+
+    def line(self, kind: str) -> HelpLine:
+        """The line of this kind; the crisis line where the country has no national line of
+        that kind (it takes every call and knows the local services)."""
+        return self.lines.get(kind) or self.lines["suicide"]
+
+    def emergency_line(self) -> HelpLine:
+        return HelpLine(name="Emergency services", call=self.emergency_number)
+
+
+def _digits(number: str) -> str:
+    return re.sub(r"[^0-9+]", "", number)
+
+
+def parse_crisis_entry(country: str, entry: Any) -> CrisisResources:
+    """One country's `crisis` entry, checked: every number diallable, every link https."""
+    where = f"clinic.yml crisis {country}"
+    if not isinstance(entry, Mapping):
+        raise ClinicConfigError(f"{where} must map emergency_number and the help lines")
+    unknown = set(entry) - {"emergency_number", *LINE_KINDS}
+    if unknown:
+        raise ClinicConfigError(f"{where}: unknown {', '.join(sorted(map(str, unknown)))}; use {', '.join(LINE_KINDS)}")
+    emergency = str(entry.get("emergency_number") or "")
+    if not _DIALLABLE.match(emergency) and not emergency.isdigit():
+        raise ClinicConfigError(f"{where} needs `emergency_number`, a number such as 911")
+    if not entry.get("suicide"):
+        raise ClinicConfigError(f"{where} needs a `suicide` line (the suicide and crisis line)")
+    lines = {}
+    for kind in LINE_KINDS:
+        raw = entry.get(kind)
+        if raw is None:
+            continue
+        if not isinstance(raw, Mapping) or not raw.get("name"):
+            raise ClinicConfigError(f"{where} {kind} needs a `name`")
+        line = HelpLine(**{k: str(raw.get(k) or "") for k in ("name", "call", "text", "text_word", "chat")})
+        extra = set(raw) - {"name", "call", "text", "text_word", "chat"}
+        if extra:
+            raise ClinicConfigError(f"{where} {kind}: unknown {', '.join(sorted(map(str, extra)))}")
+        if not (line.call or line.text or line.chat):
+            raise ClinicConfigError(f"{where} {kind} needs `call`, `text` or `chat`")
+        for number in (line.call, line.text):
+            if number and not (_DIALLABLE.match(number) or number.isdigit()):
+                raise ClinicConfigError(f"{where} {kind}: {number!r} is not a number a phone can dial")
+        if line.text_word and not line.text:
+            raise ClinicConfigError(f"{where} {kind}: `text_word` needs a `text` number")
+        if line.chat and not line.chat.startswith("https://"):
+            raise ClinicConfigError(f"{where} {kind}: `chat` must be an https:// address")
+        lines[kind] = line
+    return CrisisResources(country=country, emergency_number=emergency, lines=lines)
 
 
 def parse_opening_hours(raw: Mapping[str, str]) -> OpeningHours:
@@ -107,11 +216,13 @@ def parse_clinic(data: Mapping[str, Any]) -> Clinic:
         ) from None
     country = str(data["country"]).upper()
     crisis = data["crisis"]
-    if not isinstance(crisis, Mapping) or country not in crisis:
+    if not isinstance(crisis, Mapping):
+        raise ClinicConfigError("clinic.yml crisis must map country codes (US, GB, ...) to their help lines")
+    # Every country is checked, not only the one in use, so switching `country` cannot reveal
+    # a broken entry in front of a patient.
+    resources = {str(code).upper(): parse_crisis_entry(str(code).upper(), entry) for code, entry in crisis.items()}
+    if country not in resources:
         raise ClinicConfigError(f"clinic.yml has no crisis entry for country {country!r}")
-    entry = crisis[country]
-    if not entry.get("line") or not entry.get("emergency_number"):
-        raise ClinicConfigError(f"crisis entry {country!r} needs `line` and `emergency_number`")
     country_name = COUNTRY_NAMES.get(country, country)
     outside_note = str(data.get("outside_note") or "Outside {country}, call your local emergency number.")
     for link in ("website", "booking_url"):
@@ -127,8 +238,7 @@ def parse_clinic(data: Mapping[str, Any]) -> Clinic:
         website=str(data["website"]),
         booking_url=str(data["booking_url"]),
         country=country,
-        crisis_line=str(entry["line"]),
-        emergency_number=str(entry["emergency_number"]),
+        crisis=resources[country],
         outside_note=outside_note.replace("{country}", country_name),
     )
 
@@ -153,7 +263,11 @@ def response_variables(clinic: Clinic) -> Dict[str, str]:
         "clinic_website": clinic.website,
         "clinic_booking_url": clinic.booking_url,
         "crisis_line": clinic.crisis_line,
+        **{f"{kind}_line": clinic.crisis.line(kind).describe() for kind in LINE_KINDS},
         "emergency_number": clinic.emergency_number,
         "crisis_outside_note": clinic.outside_note,
-        "emergency_short": f"In an emergency, call {clinic.emergency_number}. {clinic.crisis_line}.",
+        "emergency_short": (
+            f"In an emergency, call {clinic.emergency_number}. In a mental health crisis, contact "
+            f"{clinic.crisis_line} at any hour."
+        ),
     }

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from bot.safety.patterns import Rule, compile_pattern, parse_rules
+from bot.safety.patterns import Rule, compile_pattern, parse_categories, parse_rules
 
 CRISIS = "crisis"
 CLINICAL = "clinical_decision"
@@ -19,13 +19,17 @@ class GuardMatch:
     intent: str
     rule: str
     matched_text: str
+    category: str = ""  # the kind of crisis, for a crisis rule
 
 
 class SafetyGuard:
-    def __init__(self, nlp, terms: Dict[str, List[str]], rules: Sequence[Rule]) -> None:
+    def __init__(self, nlp, terms: Dict[str, List[str]], rules: Sequence[Rule], categories: Sequence[str] = ()) -> None:
         from spacy.matcher import Matcher
 
         self.nlp = nlp
+        # Most urgent first: of several kinds of crisis in one message, the first one's help
+        # is named first.
+        self.categories = tuple(categories)
         self.rules = {rule.id: rule for rule in rules}
         unknown = {r.intent for r in rules} - set(PRIORITY)
         if unknown:
@@ -53,11 +57,17 @@ class SafetyGuard:
             rule = self.rules[self.nlp.vocab.strings[match_id]]
             if rule.id in cancelled:
                 continue
-            found.append((PRIORITY.index(rule.intent), start, rule.id, doc[start:end].text))
+            found.append(
+                (PRIORITY.index(rule.intent), self._urgency(rule.category), start, rule.id, doc[start:end].text)
+            )
         if not found:
             return None
-        _, _, rule_id, span = min(found)
-        return GuardMatch(intent=self.rules[rule_id].intent, rule=rule_id, matched_text=span)
+        *_, rule_id, span = min(found)
+        rule = self.rules[rule_id]
+        return GuardMatch(intent=rule.intent, rule=rule_id, matched_text=span, category=rule.category)
+
+    def _urgency(self, category: str) -> int:
+        return self.categories.index(category) if category in self.categories else len(self.categories)
 
 
 def load_guard(path: Path, nlp=None) -> SafetyGuard:
@@ -65,5 +75,6 @@ def load_guard(path: Path, nlp=None) -> SafetyGuard:
 
     from bot.spacy_pipeline import load_pipeline
 
-    terms, rules = parse_rules(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {})
-    return SafetyGuard(nlp or load_pipeline(), terms, rules)
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    terms, rules = parse_rules(data)
+    return SafetyGuard(nlp or load_pipeline(), terms, rules, [c.id for c in parse_categories(data)])

@@ -43,6 +43,8 @@ class Rule:
     # Patterns that cancel this rule for the message: e.g. "optimal dosages" in a question about
     # research is the article's own topic, not a dosing decision.
     unless: Sequence[str] = field(default_factory=tuple)
+    # The kind of crisis (crisis rules only): which help the response names first.
+    category: str = ""
 
 
 def compile_pattern(pattern: str, terms: Mapping[str, Sequence[str]], lemmatize: Lemmatize) -> List[List[dict]]:
@@ -104,10 +106,40 @@ def _word_specs(word: str, pattern: str, terms: Mapping[str, Sequence[str]], lem
     return specs
 
 
+@dataclass(frozen=True)
+class CrisisCategory:
+    id: str
+    title: str  # for the patient: "Overdose or poisoning"
+    help: Sequence[str]  # help line kinds (clinic.yml) in the order they are named; "emergency" = 911 etc.
+
+
+EMERGENCY = "emergency"
+
+
+def parse_categories(data: Mapping) -> tuple:
+    """The kinds of crisis, most urgent first (`crisis_categories` in the pattern file)."""
+    raw = data.get("crisis_categories") if isinstance(data, Mapping) else None
+    if not isinstance(raw, list) or not raw:
+        raise PatternError("the pattern file needs a `crisis_categories:` list, most urgent first")
+    categories = []
+    for entry in raw:
+        if not isinstance(entry, Mapping) or not re.fullmatch(r"[a-z_]+", str(entry.get("id", ""))):
+            raise PatternError(f"crisis category {entry!r} needs a lower-case `id`")
+        help_kinds = entry.get("help")
+        if not entry.get("title") or not isinstance(help_kinds, list) or not help_kinds:
+            raise PatternError(f"crisis category {entry['id']!r} needs a `title` and a `help` list")
+        categories.append(CrisisCategory(str(entry["id"]), str(entry["title"]), tuple(map(str, help_kinds))))
+    ids = [c.id for c in categories]
+    if len(ids) != len(set(ids)):
+        raise PatternError(f"duplicate crisis categories: {ids}")
+    return tuple(categories)
+
+
 def parse_rules(data: Mapping) -> tuple:
     """The raw YAML mapping -> (terms, rules), checking the structure."""
     if not isinstance(data, Mapping) or "rules" not in data:
         raise PatternError("the pattern file needs a `rules:` list")
+    categories = [c.id for c in parse_categories(data)]
     terms: Dict[str, List[str]] = {}
     for name, words in (data.get("terms") or {}).items():
         if not re.fullmatch(r"[a-z_]+", str(name)) or not isinstance(words, list) or not words:
@@ -122,6 +154,11 @@ def parse_rules(data: Mapping) -> tuple:
         missing = [k for k in ("id", "intent", "description", "patterns") if not raw.get(k)]
         if missing:
             raise PatternError(f"rule {raw.get('id', '?')!r} is missing {', '.join(missing)}")
+        category = str(raw.get("category") or "")
+        if raw["intent"] == "crisis" and category not in categories:
+            raise PatternError(f"crisis rule {raw['id']!r} needs a `category` from {', '.join(categories)}")
+        if raw["intent"] != "crisis" and category:
+            raise PatternError(f"rule {raw['id']!r}: only crisis rules have a category")
         rules.append(
             Rule(
                 id=str(raw["id"]),
@@ -130,6 +167,7 @@ def parse_rules(data: Mapping) -> tuple:
                 patterns=tuple(str(p) for p in raw["patterns"]),
                 examples=tuple(str(e) for e in raw.get("examples") or ()),
                 unless=tuple(str(u) for u in raw.get("unless") or ()),
+                category=category,
             )
         )
     ids = [r.id for r in rules]

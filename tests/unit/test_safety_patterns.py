@@ -77,13 +77,26 @@ def test_bad_patterns_are_rejected_with_a_reason(nlp, pattern, error):
         compile_pattern(pattern, {}, lemmatizer(nlp))
 
 
+CATEGORIES = [{"id": "suicide", "title": "Suicide", "help": ["suicide", "emergency"]}]
+DIE = {"id": "a", "intent": "crisis", "category": "suicide", "description": "x", "patterns": ["die"]}
+
+
 @pytest.mark.parametrize(
     "data,error",
     [
         ({}, "rules"),
-        ({"rules": [{"id": "a", "intent": "crisis", "description": "x"}]}, "missing patterns"),
-        ({"rules": [{"id": "a", "intent": "crisis", "description": "x", "patterns": ["die"]}] * 2}, "duplicate"),
-        ({"terms": {"words": ["ok", False]}, "rules": []}, "quote them"),
+        ({"rules": []}, "crisis_categories"),
+        ({"crisis_categories": [{"id": "suicide"}], "rules": []}, "title"),
+        ({"crisis_categories": CATEGORIES * 2, "rules": []}, "duplicate crisis categories"),
+        (
+            {"crisis_categories": CATEGORIES, "rules": [{"id": "a", "intent": "crisis", "description": "x"}]},
+            "missing patterns",
+        ),
+        ({"crisis_categories": CATEGORIES, "rules": [DIE] * 2}, "duplicate"),
+        ({"crisis_categories": CATEGORIES, "rules": [{**DIE, "category": ""}]}, "needs a `category`"),
+        ({"crisis_categories": CATEGORIES, "rules": [{**DIE, "category": "war"}]}, "needs a `category`"),
+        ({"crisis_categories": CATEGORIES, "rules": [{**DIE, "intent": "clinical_decision"}]}, "only crisis rules"),
+        ({"crisis_categories": CATEGORIES, "terms": {"words": ["ok", False]}, "rules": []}, "quote them"),
     ],
 )
 def test_bad_pattern_files_are_rejected(data, error):
@@ -92,7 +105,8 @@ def test_bad_pattern_files_are_rejected(data, error):
 
 
 def test_rules_may_only_set_the_two_safety_intents(nlp):
-    terms, rules = parse_rules({"rules": [{"id": "a", "intent": "greet", "description": "x", "patterns": ["hi"]}]})
+    rule = {"id": "a", "intent": "greet", "description": "x", "patterns": ["hi"]}
+    terms, rules = parse_rules({"crisis_categories": CATEGORIES, "rules": [rule]})
     with pytest.raises(PatternError, match="may only set"):
         SafetyGuard(nlp, terms, rules)
 
@@ -228,3 +242,44 @@ def test_the_guard_uses_the_built_pipeline_and_lemmatizes_like_a_fresh_one(root,
     assert [t.lemma_ for t in built(words)] == [t.lemma_ for t in make_pipeline()(words)]
     guard = load_guard(root / "content" / "safety_patterns.yml", built)
     assert guard.check("i took too many pills").intent == CRISIS
+
+
+def test_every_crisis_example_gets_its_rules_kind_of_crisis(guard, rules):
+    _, parsed = rules
+    for rule in parsed:
+        for example in rule.examples:
+            if rule.intent == CRISIS:
+                assert guard.check(example).category == rule.category, (rule.id, example)
+
+
+def test_the_kinds_of_crisis_are_ordered_most_urgent_first(pattern_file):
+    from bot.safety.patterns import parse_categories
+
+    order = [c.id for c in parse_categories(pattern_file)]
+    assert order == ["medical_emergency", "overdose", "harm_to_others", "suicide", "sexual_assault", "abuse"]
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # A body failing now beats the poisoning that caused it: 911 first either way.
+        ("my friend took a whole bottle of pills and now she won't wake up", "medical_emergency"),
+        ("i swallowed all my xanax and i want to die", "overdose"),
+        ("i want to kill myself and take him with me, i'm going to hurt my husband", "harm_to_others"),
+        ("i was raped and now i want to kill myself", "suicide"),
+        ("my husband raped me and he hits me", "sexual_assault"),
+    ],
+)
+def test_a_message_of_several_kinds_gets_the_most_urgent(guard, text, category):
+    found = guard.check(text)
+    assert found.intent == CRISIS and found.category == category, found
+
+
+def test_every_kind_of_crisis_names_help_that_clinic_file_can_provide(pattern_file):
+    from bot.clinic import LINE_KINDS
+    from bot.safety.patterns import EMERGENCY, parse_categories
+
+    for category in parse_categories(pattern_file):
+        assert set(category.help) <= {EMERGENCY, *LINE_KINDS}, category
+    _, parsed = parse_rules(pattern_file)
+    assert {r.category for r in parsed if r.intent == CRISIS} == {c.id for c in parse_categories(pattern_file)}
