@@ -7,6 +7,7 @@ stack trace), only the clinic's pages may call it, each conversation and each ad
 rate-limited, and the patient's words are never logged.
 
     POST /webhooks/clinic/webhook   {"sender": "<random id>", "message": "<text>"}
+    GET  /webhooks/clinic/crisis    help lines and fail-safe word list (bot/web/crisis_info.py)
     GET  /widget/widget.js, /widget/widget.css      the widget
     GET  /                                           demo clinic page with the widget
     GET  /health                                     model and conversation store status
@@ -17,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -43,8 +45,17 @@ from bot.web.validation import (
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "/webhooks/clinic/webhook"
+CRISIS_PATH = "/webhooks/clinic/crisis"
+# The help lines change only when clinic.yml does (and the bot restarts): browsers and
+# proxies may keep them for five minutes.
+CRISIS_CACHE_CONTROL = "public, max-age=300"
+# After a failed build (a broken clinic.yml or pattern file), wait this long before trying again.
+CRISIS_RETRY_SECONDS = 30.0
 
 RATE_LIMITED = "You're sending messages faster than I can answer. " "Please wait a moment and try again."
+CRISIS_UNAVAILABLE = (
+    "The help line information is not available right now. In an emergency, call your local emergency number."
+)
 UNAVAILABLE = (
     "Sorry, the assistant can't answer right now. Please try again in a moment. "
     "In an emergency, call your local emergency number."
@@ -90,6 +101,7 @@ class ClinicWebInput(InputChannel):
             response_timeout=float(c.get("response_timeout_seconds", 30)),
             demo_page=bool(c.get("demo_page", True)),
             clinic_file=str(c.get("clinic_file", "clinic.yml")),
+            patterns_file=str(c.get("patterns_file", "content/safety_patterns.yml")),
             allowed_origins=settings_from_env(os.environ).cors_origins,
         )
 
@@ -102,6 +114,7 @@ class ClinicWebInput(InputChannel):
         demo_page: bool = True,
         clinic_file: str = "clinic.yml",
         allowed_origins: tuple = (),
+        patterns_file: str = "content/safety_patterns.yml",
     ) -> None:
         self.max_message_chars = max_message_chars
         self.per_conversation = SlidingWindowLimiter(per_conversation)
@@ -111,6 +124,10 @@ class ClinicWebInput(InputChannel):
         self.clinic_file = clinic_file
         self.allowed_origins = allowed_origins
         self._demo_texts: Optional[tuple] = None
+        self.patterns_file = patterns_file
+        self._crisis_info: Optional[Dict[str, Any]] = None
+        self._crisis_failed_at: Optional[float] = None
+        self._crisis_lock: Optional[asyncio.Lock] = None
 
     def url_prefix(self) -> Text:
         # Absolute: the widget files, the demo page and /health live at the site's root.
@@ -145,6 +162,21 @@ class ClinicWebInput(InputChannel):
                 logger.info("clinic.request.rate_limited conversation=%s", parsed.conversation_id)
                 return _error(RequestError(429, "rate_limited", RATE_LIMITED), {**cors, "Retry-After": str(wait)})
             return await self._answer(parsed, on_new_message, cors)
+
+        @bp.route(CRISIS_PATH, methods=["GET"])
+        async def crisis(request: Request) -> HTTPResponse:
+            _cors_handled(request)
+            origin = request.headers.get("origin")
+            if not origin_allowed(origin, self.allowed_origins, request.host):
+                return _error(
+                    RequestError(403, "origin_not_allowed", "This website is not allowed to use the assistant."), None
+                )
+            # Vary on every answer, so a cache never hands a same-site copy to another origin.
+            cors = {"Vary": "Origin", **(cors_headers(origin) if origin else {})}
+            info = await self._crisis()
+            if info is None:
+                return _error(RequestError(503, "crisis_info_unavailable", CRISIS_UNAVAILABLE), cors)
+            return response.json(info, headers={**cors, "Cache-Control": CRISIS_CACHE_CONTROL})
 
         @bp.route("/widget/<name:str>", methods=["GET"])
         async def widget_file(request: Request, name: str) -> HTTPResponse:
@@ -189,6 +221,32 @@ class ClinicWebInput(InputChannel):
             logger.error("clinic.message.failed conversation=%s error=%s", chat.conversation_id, type(e).__name__)
             return _error(RequestError(503, "unavailable", UNAVAILABLE), cors)
         return response.json(collector.messages, headers={**cors, "Cache-Control": "no-store"})
+
+    async def _crisis(self) -> Optional[Dict[str, Any]]:
+        """The crisis information, built on first use (off the event loop: it loads the spaCy
+        pipeline) and kept; None while clinic.yml or the pattern file is broken."""
+        if self._crisis_info is not None:
+            return self._crisis_info
+        if self._crisis_lock is None:
+            self._crisis_lock = asyncio.Lock()
+        async with self._crisis_lock:
+            if self._crisis_info is not None:
+                return self._crisis_info
+            if self._crisis_failed_at is not None and time.monotonic() - self._crisis_failed_at < CRISIS_RETRY_SECONDS:
+                return None
+            from bot.web.crisis_info import build_crisis_info
+
+            loop = asyncio.get_running_loop()
+            try:
+                self._crisis_info = await loop.run_in_executor(
+                    None, build_crisis_info, Path(self.clinic_file), Path(self.patterns_file)
+                )
+            except Exception as e:  # never a 500: the widget falls back to its own copy
+                logger.error("clinic.crisis_info.failed error=%s: %s", type(e).__name__, e)
+                self._crisis_failed_at = time.monotonic()
+                return None
+            self._crisis_failed_at = None
+            return self._crisis_info
 
     async def _before_routing(self, request: Request) -> Optional[HTTPResponse]:
         if request.path == "/" and request.method in ("GET", "HEAD") and self.demo_page:

@@ -1,0 +1,118 @@
+"""The crisis information the widget gets (bot/web/crisis_info.py): help lines by kind of
+crisis from clinic.yml and content/safety_patterns.yml, and the fail-safe word list."""
+
+import json
+
+import pytest
+import yaml
+
+from bot.clinic import parse_clinic
+from bot.safety.patterns import parse_categories
+from bot.spacy_pipeline import make_pipeline
+from bot.web.crisis_info import CrisisInfoError, build_crisis_info, crisis_info, find_category
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return make_pipeline()
+
+
+@pytest.fixture(scope="module")
+def info(root, nlp):
+    return build_crisis_info(root / "clinic.yml", root / "content" / "safety_patterns.yml", nlp)
+
+
+@pytest.fixture(scope="module")
+def raw_clinic(root):
+    return yaml.safe_load((root / "clinic.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def categories(root):
+    return parse_categories(yaml.safe_load((root / "content" / "safety_patterns.yml").read_text()))
+
+
+def names(lines):
+    return [line["name"] for line in lines]
+
+
+def test_us_numbers_and_every_kind_of_crisis_most_urgent_first(info, categories):
+    assert info["country"] == "US" and info["emergency_number"] == "911"
+    assert [c["id"] for c in info["categories"]] == [c.id for c in categories]
+    assert all(c["title"] and c["help"] for c in info["categories"])
+    suicide = find_category(info, "suicide")
+    assert names(suicide["help"]) == ["988 Suicide & Crisis Lifeline", "Emergency services"]
+    assert [link["href"] for link in suicide["help"][0]["links"]] == ["tel:988", "sms:988"]
+    assert names(find_category(info, "overdose")["help"]) == ["Emergency services", "Poison Control"]
+    assert names(find_category(info, "medical_emergency")["help"]) == ["Emergency services"]
+
+
+def test_each_kind_names_its_help_in_the_order_of_its_help_list(info, categories):
+    expected = {
+        "emergency": "Emergency services",
+        "suicide": "988 Suicide & Crisis Lifeline",
+        "sexual_assault": "RAINN National Sexual Assault Hotline",
+        "abuse": "National Domestic Violence Hotline",
+        "poison": "Poison Control",
+    }
+    for category in categories:
+        assert names(find_category(info, category.id)["help"]) == [expected[k] for k in category.help]
+
+
+def test_the_panel_lists_every_line_once_emergency_first(info):
+    assert names(info["lines"]) == [
+        "Emergency services",
+        "988 Suicide & Crisis Lifeline",
+        "RAINN National Sexual Assault Hotline",
+        "National Domestic Violence Hotline",
+        "Poison Control",
+    ]
+    assert info["lines"][0]["links"] == [{"kind": "call", "label": "Call 911", "href": "tel:911"}]
+
+
+def test_links_are_tel_sms_or_https_only(info):
+    lines = info["lines"] + [line for c in info["categories"] for line in c["help"]]
+    hrefs = [link["href"] for line in lines for link in line["links"]]
+    assert hrefs and all(h.startswith(("tel:", "sms:", "https://")) for h in hrefs)
+    assert "sms:88788?body=START" in hrefs and "https://rainn.org" in hrefs
+
+
+def test_another_country_gets_its_own_numbers_and_shared_lines_once(raw_clinic, categories):
+    au = crisis_info(parse_clinic({**raw_clinic, "country": "AU"}), categories, [])
+    assert au["emergency_number"] == "000"
+    assert names(au["lines"]) == ["Emergency services", "Lifeline", "1800RESPECT", "Poisons Information Centre"]
+    gb = crisis_info(parse_clinic({**raw_clinic, "country": "GB"}), categories, [])
+    assert names(find_category(gb, "suicide")["help"]) == ["Samaritans", "Emergency services"]
+    assert gb["lines"][0]["links"][0]["href"] == "tel:999"
+
+
+def test_the_fail_safe_list_is_included(info):
+    patterns = info["failsafe"]["patterns"]
+    assert {p["category"] for p in patterns} == {c["id"] for c in info["categories"]}
+    assert all(isinstance(p["source"], str) and p["source"] for p in patterns)
+    assert len(json.dumps(info).encode()) < 150_000
+
+
+def test_a_broken_clinic_file_is_an_error_with_the_reason(tmp_path, root, nlp):
+    (tmp_path / "clinic.yml").write_text("name: Only a name\n")
+    with pytest.raises(CrisisInfoError, match="missing"):
+        build_crisis_info(tmp_path / "clinic.yml", root / "content" / "safety_patterns.yml", nlp)
+    with pytest.raises(CrisisInfoError, match="cannot read"):
+        build_crisis_info(tmp_path / "absent.yml", root / "content" / "safety_patterns.yml", nlp)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "rules: [\n",  # not YAML
+        "rules: []\n",  # no kinds of crisis
+        "crisis_categories: [{id: suicide, title: S, help: [suicide]}]\n"
+        "rules: [{id: a, intent: crisis, category: suicide, description: x, patterns: ['@nolist']}]\n",
+    ],
+)
+def test_a_broken_pattern_file_is_an_error_with_the_reason(tmp_path, root, nlp, content):
+    (tmp_path / "patterns.yml").write_text(content)
+    with pytest.raises(CrisisInfoError, match="crisis rules"):
+        build_crisis_info(root / "clinic.yml", tmp_path / "patterns.yml", nlp)
+    with pytest.raises(CrisisInfoError):
+        build_crisis_info(root / "clinic.yml", tmp_path / "absent.yml", nlp)
