@@ -116,3 +116,33 @@ def test_a_broken_pattern_file_is_an_error_with_the_reason(tmp_path, root, nlp, 
         build_crisis_info(root / "clinic.yml", tmp_path / "patterns.yml", nlp)
     with pytest.raises(CrisisInfoError):
         build_crisis_info(root / "clinic.yml", tmp_path / "absent.yml", nlp)
+
+
+def test_the_channel_builds_it_once_and_retries_a_failure_only_after_a_while(monkeypatch, root):
+    import asyncio
+
+    import bot.web.channel as channel
+    import bot.web.crisis_info as crisis_module
+
+    calls = []
+
+    def build(clinic_file, patterns_file):
+        calls.append(patterns_file)
+        if patterns_file.name == "broken.yml":
+            raise CrisisInfoError("broken")
+        return {"country": "US"}
+
+    monkeypatch.setattr(crisis_module, "build_crisis_info", build)
+    good = channel.ClinicWebInput(clinic_file=str(root / "clinic.yml"))
+
+    async def twice(web):
+        return [await web._crisis(), await web._crisis()]
+
+    assert asyncio.run(twice(good)) == [{"country": "US"}] * 2
+    assert len(calls) == 1
+    broken = channel.ClinicWebInput(patterns_file="broken.yml")
+    assert asyncio.run(twice(broken)) == [None, None]
+    assert len(calls) == 2, "a failure is not rebuilt on every request"
+    monkeypatch.setattr(channel, "CRISIS_RETRY_SECONDS", 0.0)
+    asyncio.run(broken._crisis())
+    assert len(calls) == 3
