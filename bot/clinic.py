@@ -98,9 +98,12 @@ class CrisisResources:
     lines: Mapping[str, HelpLine]
 
     def line(self, kind: str) -> HelpLine:
-        """The line of this kind; the crisis line where the country has no national line of
-        that kind (it takes every call and knows the local services)."""
-        return self.lines.get(kind) or self.lines["suicide"]
+        """The line of this kind. Where the country has no national line of that kind: the
+        crisis line, which takes every call and knows the local services."""
+        if kind in self.lines:
+            return self.lines[kind]
+        # Poisoning without a national poison line: the emergency number is the help.
+        return self.emergency_line() if kind == "poison" else self.lines["suicide"]
 
     def emergency_line(self) -> HelpLine:
         return HelpLine(name="Emergency services", call=self.emergency_number)

@@ -11,6 +11,7 @@ from typing import Any, Dict, Optional
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.clinic import load_clinic, response_variables
@@ -25,6 +26,21 @@ FEEDBACK_BUTTONS = (
     {"title": "Helpful", "payload": "/feedback_helpful"},
     {"title": "Not helpful", "payload": "/feedback_not_helpful"},
 )
+
+
+# Once a crisis response was given, the slot holds the kind of crisis until the session ends,
+# and every later answer carries this reminder of the help for that kind.
+CRISIS_KIND_SLOT = "crisis_category"
+CRISIS_RESPONSE = "utter_crisis"
+CRISIS_REMINDER = "utter_crisis_reminder"
+
+
+def with_crisis_reminder(response: Dict[str, Any], reminder: Optional[str]) -> Dict[str, Any]:
+    """The response with the one-line crisis reminder as its last paragraph."""
+    if not reminder:
+        return response
+    text = response.get("text") or ""
+    return {**response, "text": f"{text}\n\n{reminder}" if text else reminder}
 
 
 def with_feedback_buttons(response: Dict[str, Any]) -> Dict[str, Any]:
@@ -43,6 +59,17 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         # Read once at start-up: a broken clinic.yml stops the server with a clear message
         # instead of sending patients half-filled answers.
         self.clinic_variables = response_variables(load_clinic(clinic_file))
+
+    async def generate(
+        self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
+    ) -> Optional[Dict[str, Any]]:
+        response = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        if response is None or utter_action in (CRISIS_RESPONSE, CRISIS_REMINDER):
+            return response
+        if not tracker.get_slot(CRISIS_KIND_SLOT):
+            return response
+        reminder = await super().generate(CRISIS_REMINDER, tracker, output_channel, **kwargs)
+        return with_crisis_reminder(response, (reminder or {}).get("text"))
 
     def _fill_response(
         self, response: Dict[str, Any], filled_slots: Optional[Dict[str, Any]] = None, **kwargs: Any

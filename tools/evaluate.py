@@ -28,6 +28,7 @@ from bot.clinic import load_clinic, response_variables
 from tools.evaluation import (
     Result,
     configuration_responses,
+    expected_kinds,
     format_comparison,
     format_report,
     identify_response,
@@ -77,12 +78,15 @@ def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers:
     """
     measured = {}
     for path in sets:
-        cases = load_cases(yaml.safe_load(Path(path).read_text(encoding="utf-8")))
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        cases = load_cases(data)
+        kinds = expected_kinds(data)
 
         def ask(case):
             text, label = case
             sender = f"eval-{uuid.uuid4().hex}"
-            return sender, Result(text, label, identify_response(send_message(url, sender, text), rendered))
+            response = identify_response(send_message(url, sender, text), rendered)
+            return sender, Result(text, label, response, kinds.get(text, ""))
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             sent = list(pool.map(ask, cases))

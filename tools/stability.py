@@ -22,14 +22,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools.evaluation import CRISIS, SAFETY, changed_share, score, without_examples
+from tools.evaluation import changed_share, routes_to_help, score, without_examples
 from tools.evaluate import BOTH, default_sets, measure_sets, rendered_responses, start_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 
 # A change between the crisis and the safety response still routes the patient to help; a
 # change between either of them and anything else is the kind that matters for safety.
-SAFETY_RESPONSES = {CRISIS, SAFETY}
 FIGURES = [
     ("topic_accuracy", "topic acc"),
     ("clinical_recall", "clinical"),
@@ -117,7 +116,7 @@ def main() -> int:
     for name in runs[0]:
         seen = [[r.response for r in run[name][BOTH]] for run in runs]
         both = changed_share(seen)
-        safety = changed_share([[r in SAFETY_RESPONSES for r in outcomes] for outcomes in seen])
+        safety = changed_share([[routes_to_help(r) for r in outcomes] for outcomes in seen])
         alone = changed_share([[r.response for r in run[name]["classifier alone"]] for run in runs])
         print(f"  {name:26s} {100 * both:22.2f}% {100 * safety:23.2f}% {100 * alone:26.2f}%")
     print("  target: <= 0.50% of outcomes change\n")

@@ -19,16 +19,33 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    METADATA,
+    METADATA_INTENT,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_model
-from bot.nlu.decision import FALLBACK, Thresholds, decide
+from bot.nlu.decision import CRISIS, FALLBACK, Thresholds, decide
 
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_model.npz"
+KINDS_FILE = "crisis_kinds.npz"
+# The kind of crisis: set on training examples as intent metadata (data/nlu/crisis.yml), and
+# on a crisis message as an entity, which fills the slot of the same name (domain.yml).
+# A second model, trained on the crisis examples alone, tells the kinds apart. The intent
+# model keeps one crisis label: splitting it would spread the crisis probability over six
+# labels, and the decision that a message is a crisis must not depend on which kind it is.
+# The kind model weighs the kinds equally, so that the many suicide examples do not outvote
+# the few of harm to others.
+CRISIS_KIND = "crisis_category"
 RANKING_LENGTH = 10  # what is stored with each message, for the audit trail and the report
 
 
@@ -60,6 +77,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         model: Optional[linear_model.LinearModel] = None,
+        kinds: Optional[linear_model.LinearModel] = None,
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self.thresholds = Thresholds(
@@ -70,6 +88,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.model = model
+        self.kinds = kinds
 
     @classmethod
     def create(
@@ -93,11 +112,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 model = linear_model.load(directory / MODEL_FILE)
+                kinds = linear_model.load(directory / KINDS_FILE) if (directory / KINDS_FILE).exists() else None
         except (ValueError, FileNotFoundError, KeyError, OSError):
             # No trained model (e.g. no intent examples): say so, classify nothing.
             logger.warning("No trained intent classifier in the model; every message will be 'unsure'.")
-            model = None
-        return cls(config, model_storage, resource, model)
+            model, kinds = None, None
+        return cls(config, model_storage, resource, model, kinds)
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -111,8 +131,22 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             c=float(self.config["C"]),
             max_iter=int(self.config["max_iter"]),
         )
+        crisis = [i for i, e in enumerate(examples) if e.get(INTENT) == CRISIS and _kind(e)]
+        kinds = {_kind(examples[i]) for i in crisis}
+        self.kinds = None
+        if len(kinds) > 1:
+            self.kinds = linear_model.fit(
+                counts[crisis],
+                [str(_kind(examples[i])) for i in crisis],
+                blocks,
+                c=float(self.config["C"]),
+                max_iter=int(self.config["max_iter"]),
+                balanced=True,
+            )
         with self._model_storage.write_to(self._resource) as directory:
             linear_model.save(self.model, directory / MODEL_FILE)
+            if self.kinds is not None:
+                linear_model.save(self.kinds, directory / KINDS_FILE)
         return self._resource
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -129,6 +163,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 # would be the prior alone, which is no evidence for anything.
                 intent, confidence = FALLBACK, self.thresholds.answer
             message.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
+            if intent == CRISIS and self.kinds is not None:
+                kind_ranking = linear_model.ranking(self.kinds, linear_model.predict_proba(self.kinds, counts[i])[0])
+                set_crisis_kind(message, kind_ranking[0][0], type(self).__name__)
             message.set(
                 INTENT_RANKING_KEY,
                 [{"name": name, "confidence": p} for name, p in ranking[:RANKING_LENGTH]],
@@ -139,6 +176,21 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         self.process(training_data.training_examples)
         return training_data
+
+
+def _kind(example: Message) -> Optional[str]:
+    metadata = (example.get(METADATA) or {}).get(METADATA_INTENT) or {}
+    return metadata.get(CRISIS_KIND) if isinstance(metadata, dict) else None
+
+
+def set_crisis_kind(message: Message, kind: Optional[str], extractor: str) -> None:
+    """Record the kind of crisis as the message's `crisis_category` entity (replacing any
+    earlier one), or remove it with kind=None."""
+    entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != CRISIS_KIND]
+    if kind:
+        text = message.get(TEXT) or ""
+        entities.append({"entity": CRISIS_KIND, "value": kind, "start": 0, "end": len(text), "extractor": extractor})
+    message.set(ENTITIES, entities, add_to_output=True)
 
 
 def _counts(messages: List[Message], blocks: Optional[Sequence[int]] = None) -> Tuple[sp.csr_matrix, Tuple[int, ...]]:

@@ -57,16 +57,25 @@ def tfidf(counts: sp.spmatrix, idf: np.ndarray, blocks: Sequence[int]) -> sp.csr
 
 
 def fit(
-    counts: sp.spmatrix, labels: Sequence[str], blocks: Sequence[int], c: float = 100.0, max_iter: int = 3000
+    counts: sp.spmatrix,
+    labels: Sequence[str],
+    blocks: Sequence[int],
+    c: float = 100.0,
+    max_iter: int = 3000,
+    balanced: bool = False,
 ) -> LinearModel:
-    """Trains on count features (one row per example, blocks side by side) and intent labels."""
+    """Trains on count features (one row per example, blocks side by side) and labels.
+
+    balanced: weigh each label as if it had as many examples as any other, so that a label
+    with few examples is not outvoted by a large one.
+    """
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.linear_model import LogisticRegression
 
     if sum(blocks) != counts.shape[1]:
         raise ValueError(f"blocks {list(blocks)} do not add up to {counts.shape[1]} columns")
     idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
-    clf = LogisticRegression(C=c, max_iter=max_iter, solver="lbfgs")
+    clf = LogisticRegression(C=c, max_iter=max_iter, solver="lbfgs", class_weight="balanced" if balanced else None)
     clf.fit(tfidf(counts, idf, blocks), list(labels))
     return LinearModel(
         tuple(str(c) for c in clf.classes_), tuple(int(b) for b in blocks), np.asarray(idf), clf.coef_, clf.intercept_

@@ -18,6 +18,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.intent_classifier import set_crisis_kind
 from bot.safety.guard import CLINICAL, CRISIS
 
 GUARD_KEY = "safety_guard"
@@ -64,6 +65,7 @@ class SafetyGuardComponent(GraphComponent):
                 "intent": match.intent,
                 "matched": match.matched_text,
                 "classifier_intent": classifier.get("name"),
+                "category": match.category or None,
             },
             add_to_output=True,
         )
@@ -72,3 +74,6 @@ class SafetyGuardComponent(GraphComponent):
             # classifier's crisis ("my husband collapsed after his infusion, is that a side effect").
             return
         message.set(INTENT, {"name": match.intent, "confidence": 1.0}, add_to_output=True)
+        # The rule's kind of crisis: rules are written for one kind each, the classifier's kind
+        # is a guess among several. A clinical rule leaves no kind of crisis behind.
+        set_crisis_kind(message, match.category if match.intent == CRISIS else None, type(self).__name__)
