@@ -256,15 +256,16 @@ def test_the_kinds_of_crisis_are_ordered_most_urgent_first(pattern_file):
     from bot.safety.patterns import parse_categories
 
     order = [c.id for c in parse_categories(pattern_file)]
-    assert order == ["medical_emergency", "overdose", "harm_to_others", "suicide", "sexual_assault", "abuse"]
+    assert order == ["overdose", "medical_emergency", "harm_to_others", "suicide", "sexual_assault", "abuse"]
 
 
 @pytest.mark.parametrize(
     "text,category",
     [
-        # A body failing now beats the poisoning that caused it: 911 first either way.
-        ("my friend took a whole bottle of pills and now she won't wake up", "medical_emergency"),
+        # Something swallowed: 911 first either way, and poison control's advice too.
+        ("my friend took a whole bottle of pills and now she won't wake up", "overdose"),
         ("i swallowed all my xanax and i want to die", "overdose"),
+        ("i can't breathe and i want to die", "medical_emergency"),
         ("i want to kill myself and take him with me, i'm going to hurt my husband", "harm_to_others"),
         ("i was raped and now i want to kill myself", "suicide"),
         ("my husband raped me and he hits me", "sexual_assault"),
