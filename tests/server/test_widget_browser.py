@@ -9,9 +9,12 @@ import json
 import os
 import shutil
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tools.localserver import LocalBot
 
 
 pytestmark = pytest.mark.slow
@@ -95,6 +98,14 @@ def ask(page, text):
     page.keyboard.press("Enter")
     page.wait_for_function(f"document.querySelectorAll('.kcw-bot').length > {before}")
     return bot_texts(page)[before]
+
+
+def conversation(page):
+    """The conversation the widget keeps in sessionStorage (beside the crisis lines), or None."""
+    return page.evaluate("""() => {
+        const key = Object.keys(sessionStorage).find(k => k.startsWith('clinic-chat:'));
+        return key ? JSON.parse(sessionStorage.getItem(key)) : null;
+    }""")
 
 
 def run_axe(page):
@@ -192,7 +203,7 @@ def test_a_hostile_response_cannot_inject_markup_or_live_javascript_links(page):
     ask(page, "hello")
     root = page.locator(".kcw-root")
     assert root.locator("img, b, script").count() == 0
-    links = root.locator("a").evaluate_all("links => links.map(a => [a.href, a.target, a.rel])")
+    links = page.get_by_role("log").locator("a").evaluate_all("links => links.map(a => [a.href, a.target, a.rel])")
     assert links == [["https://www.example.org/info", "_blank", "noopener noreferrer"]] * 2
     page.get_by_role("button", name="<b onmouseover=window.__xss=4>bold</b>").last.hover()
     assert page.evaluate("window.__xss") is None
@@ -233,7 +244,7 @@ def test_conversation_lives_in_session_storage_only_and_can_be_cleared(browser, 
     page = new_page(browser, bot, requests_seen)
     open_widget(page)
     ask(page, "what is an integration session")
-    conversation_id = page.evaluate("JSON.parse(Object.values(sessionStorage)[0]).id")
+    conversation_id = conversation(page)["id"]
     assert len(conversation_id) == 32
     assert page.evaluate("localStorage.length") == 0 and page.evaluate("document.cookie") == ""
     page.reload()
@@ -242,10 +253,10 @@ def test_conversation_lives_in_session_storage_only_and_can_be_cleared(browser, 
     page.get_by_role("button", name="Clear conversation").click()
     page.wait_for_function("document.querySelectorAll('.kcw-user').length == 0")
     page.wait_for_selector(".kcw-bot")
-    assert page.evaluate("JSON.parse(Object.values(sessionStorage)[0]).id") != conversation_id
+    assert conversation(page)["id"] != conversation_id
     page.context.close()
     other = new_page(browser, bot, requests_seen)  # a new tab session: nothing carried over
-    assert other.evaluate("sessionStorage.length") == 0
+    assert conversation(other) is None
     assert other.get_by_role("dialog").is_hidden()
     other.context.close()
 
@@ -298,3 +309,254 @@ def test_no_request_leaves_this_machine(page, requests_seen):
     ask(page, "how does ketamine work")
     hosts = {urllib.parse.urlsplit(u).hostname for u in requests_seen if not u.startswith("data:")}
     assert hosts and hosts <= LOCAL_HOSTS
+
+
+# ---- "Get help now" and the offline fail-safe, on the clinic's own site ---------------------
+#
+# These pages are served at the clinic's address (CLINIC_SITE, answered by Playwright), another
+# origin from the bot, under a Content Security Policy that allows only the bot: the way a
+# clinic embeds the widget.
+
+CLINIC_SITE = "https://www.example-clinic.org"
+CRISIS_ROUTE = "**/webhooks/clinic/crisis"
+WEBHOOK_ROUTE = "**/webhooks/clinic/webhook"
+LIVE_SCHEMES = ("tel:", "sms:", "https:")
+LOOPBACK_PERMISSIONS = ["local-network-access"]
+
+
+def clinic_page(browser, bot_url, enforce_csp=True, viewport=None):
+    """The clinic's page with the widget from `bot_url`; returns (page, CSP violations seen)."""
+    html = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Example Ketamine Clinic</title></head>
+<body><main><h1>Example Ketamine Clinic</h1><p>Questions about ketamine therapy? Ask our assistant.</p></main>
+<script src="{bot_url}/widget/widget.js" defer data-clinic-name="Example Ketamine Clinic"
+        data-emergency-number="911"></script></body></html>"""
+    csp = (
+        f"default-src 'none'; script-src {bot_url}; style-src {bot_url}; connect-src {bot_url}; "
+        "img-src 'self'; base-uri 'none'; form-action 'none'"
+    )
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 800}, bypass_csp=not enforce_csp)
+    # The test's bot listens on loopback, which Chromium keeps from public sites unless allowed
+    # (Local Network Access); a clinic's real bot has a public address and needs no permission.
+    context.grant_permissions(LOOPBACK_PERMISSIONS, origin=CLINIC_SITE)
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.route(
+        CLINIC_SITE + "/**",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html; charset=utf-8", headers={"Content-Security-Policy": csp}, body=html
+        ),
+    )
+    page.goto(CLINIC_SITE + "/")
+    return page, violations
+
+
+def wait_for_saved_crisis_lines(page):
+    page.wait_for_function("() => Object.keys(sessionStorage).some(k => k.startsWith('clinic-chat-crisis:'))")
+
+
+def crisis_info(bot_url):
+    with urllib.request.urlopen(
+        urllib.request.Request(bot_url + "/webhooks/clinic/crisis", headers={"Origin": CLINIC_SITE}), timeout=30
+    ) as r:
+        return json.loads(r.read())
+
+
+def help_button(page):
+    return page.get_by_role("button", name="Get help now")
+
+
+def panel_links(page):
+    return page.locator("#kcw-help-panel a").evaluate_all(
+        "links => links.map(a => [a.getAttribute('href'), a.textContent, a.target, a.rel])"
+    )
+
+
+@pytest.fixture
+def clinic(browser, bot):
+    page, violations = clinic_page(browser, bot.url)
+    wait_for_saved_crisis_lines(page)
+    yield page
+    assert violations == [], "the widget needs nothing the clinic's policy does not allow"
+    page.context.close()
+
+
+def test_get_help_now_opens_the_crisis_lines_from_the_header(clinic, bot):
+    open_widget(clinic)
+    button = help_button(clinic)
+    assert button.get_attribute("aria-expanded") == "false"
+    assert button.get_attribute("aria-controls") == "kcw-help-panel"
+    button.click()
+    panel = clinic.locator("#kcw-help-panel")
+    assert panel.is_visible() and button.get_attribute("aria-expanded") == "true"
+    assert clinic.evaluate("document.getElementById('kcw-help-panel').contains(document.activeElement)")
+    info = crisis_info(bot.url)
+    names = clinic.locator("#kcw-help-panel .kcw-line-name").all_text_contents()
+    assert names == [line["name"] for line in info["lines"]]
+    assert names[:2] == ["Emergency services", "988 Suicide & Crisis Lifeline"]
+    links = panel_links(clinic)
+    assert [href for href, *_ in links] == [link["href"] for line in info["lines"] for link in line["links"]]
+    assert all(href.startswith(LIVE_SCHEMES) for href, *_ in links)
+    assert ["tel:988", "Call 988", "", ""] in links and ["sms:988", "Text 988", "", ""] in links
+    chats = [(target, rel) for href, _, target, rel in links if href.startswith("https:")]
+    assert chats and set(chats) == {("_blank", "noopener noreferrer")}
+
+
+def test_help_panel_by_keyboard_escape_returns_to_the_button(clinic):
+    open_widget(clinic)
+    for _ in range(12):  # back from the message box, past the log and its buttons, to the header
+        if clinic.evaluate("document.activeElement.textContent") == "Get help now":
+            break
+        clinic.keyboard.press("Shift+Tab")
+    assert clinic.evaluate("document.activeElement.textContent") == "Get help now"
+    clinic.keyboard.press("Enter")
+    assert clinic.locator("#kcw-help-panel").is_visible()
+    assert clinic.get_by_label("Your question").is_hidden(), "the panel takes the chat's place"
+    assert clinic.evaluate("document.activeElement.id") == "kcw-help-title", "focus moves into the panel"
+    clinic.keyboard.press("Tab")
+    assert clinic.evaluate("document.activeElement.getAttribute('href')") == "tel:911"
+    clinic.keyboard.press("Escape")
+    assert clinic.locator("#kcw-help-panel").is_hidden()
+    assert clinic.get_by_role("dialog").is_visible(), "Escape closes the panel, not the chat"
+    assert clinic.get_by_label("Your question").is_visible(), "the chat is back"
+    assert clinic.evaluate("document.activeElement.textContent") == "Get help now"
+    assert help_button(clinic).get_attribute("aria-expanded") == "false"
+    clinic.keyboard.press("Space")
+    assert clinic.locator("#kcw-help-panel").is_visible()
+    clinic.get_by_role("button", name="Back to the chat").press("Enter")
+    assert clinic.locator("#kcw-help-panel").is_hidden()
+    assert clinic.evaluate("document.activeElement.textContent") == "Get help now"
+
+
+@pytest.mark.parametrize("width,height", [(1280, 800), (320, 640)])
+def test_help_panel_has_no_accessibility_violations(browser, bot, width, height):
+    # axe-core is injected as an inline script, so this page's policy is not enforced.
+    page, _ = clinic_page(browser, bot.url, enforce_csp=False, viewport={"width": width, "height": height})
+    wait_for_saved_crisis_lines(page)
+    open_widget(page)
+    help_button(page).click()
+    assert page.locator("#kcw-help-panel").is_visible()
+    assert run_axe(page) == [], "the open help panel"
+    for link in page.locator("#kcw-help-panel a").all():
+        box = link.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width and box["height"] >= 44
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"widget-help-{width}px.png"))
+    page.context.close()
+
+
+def test_crisis_lines_with_other_links_stay_text(browser, bot):
+    page, _ = clinic_page(browser, bot.url)
+    hostile = crisis_info(bot.url)
+    hostile["lines"] = [
+        {
+            "name": "<img src=x onerror=window.__xss=1>",
+            "describe": "",
+            "links": [
+                {"kind": "call", "label": "Call", "href": "javascript:window.__xss=2"},
+                {"kind": "call", "label": "Dial", "href": "tel:988;ext=javascript:1"},
+                {"kind": "chat", "label": "Chat", "href": "http://example.org/chat"},
+                {"kind": "text", "label": "Text", "href": "sms:988?body=<b>"},
+                {"kind": "call", "label": "Call 988", "href": "tel:988"},
+            ],
+        }
+    ]
+    page.evaluate("sessionStorage.clear()")
+    page.route(
+        CRISIS_ROUTE, lambda route: route.fulfill(status=200, content_type="application/json", body=json.dumps(hostile))
+    )
+    page.reload()
+    wait_for_saved_crisis_lines(page)
+    open_widget(page)
+    help_button(page).click()
+    assert [href for href, *_ in panel_links(page)] == ["tel:988"]
+    assert page.locator("#kcw-help-panel .kcw-line-text").all_text_contents() == ["Call", "Dial", "Chat", "Text"]
+    assert page.locator(".kcw-root img").count() == 0 and page.evaluate("window.__xss") is None
+    page.context.close()
+
+
+def test_a_reload_without_the_bot_keeps_the_saved_crisis_lines(clinic, bot):
+    clinic.route(CRISIS_ROUTE, lambda route: route.abort("connectionrefused"))
+    clinic.reload()
+    open_widget(clinic)
+    help_button(clinic).click()
+    names = clinic.locator("#kcw-help-panel .kcw-line-name").all_text_contents()
+    assert names == [line["name"] for line in crisis_info(bot.url)["lines"]]
+
+
+def test_without_the_lines_or_a_saved_copy_the_panel_gives_the_emergency_number(browser, bot):
+    page, _ = clinic_page(browser, bot.url)
+    page.evaluate("sessionStorage.clear()")
+    page.route(CRISIS_ROUTE, lambda route: route.abort("connectionrefused"))
+    page.reload()
+    open_widget(page)
+    help_button(page).click()
+    text = page.locator("#kcw-help-panel").inner_text()
+    assert "If you are in danger right now, call 911." in text
+    assert [href for href, *_ in panel_links(page)] == ["tel:911"]
+    page.context.close()
+
+
+def test_the_bot_answering_with_an_error_shows_the_crisis_lines_for_a_crisis_message(clinic):
+    open_widget(clinic)
+    clinic.route(
+        WEBHOOK_ROUTE,
+        lambda route: route.fulfill(
+            status=503, content_type="application/json", body=json.dumps({"error": "unavailable", "message": "Down."})
+        ),
+    )
+    clinic.get_by_label("Your question").fill("I took a whole bottle of my pills")
+    clinic.keyboard.press("Enter")
+    card = clinic.locator(".kcw-crisis")
+    card.wait_for()
+    assert card.get_attribute("role") == "alert"
+    assert "Overdose or poisoning" in card.inner_text()
+    assert [a.get_attribute("href") for a in card.locator("a").all()] == ["tel:911", "tel:18002221222"]
+    assert clinic.locator(".kcw-error").count() == 0
+    assert clinic.get_by_label("Your question").input_value() == "I took a whole bottle of my pills"
+    clinic.get_by_label("Your question").fill("what is bdnf")
+    clinic.locator(".kcw-crisis .kcw-retry").click()  # "Try again" sends the crisis message again
+    clinic.locator(".kcw-crisis").wait_for()
+    clinic.locator(".kcw-send").click()
+    clinic.locator(".kcw-error").wait_for()
+    assert clinic.locator(".kcw-error").inner_text().startswith("Down.")
+    assert clinic.locator(".kcw-crisis").count() == 1
+
+
+def test_with_the_bot_stopped_a_crisis_message_gets_the_crisis_lines(browser, root, model_path, tmp_path):
+    # A bot of its own, stopped mid-conversation: a real dead server, not a simulated one.
+    own = LocalBot(
+        model_path,
+        cwd=root,
+        action_server=False,
+        log_path=tmp_path / "server.log",
+        env={"BOT_DATABASE_URL": f"sqlite:///{tmp_path}/conv.db", "BOT_CORS_ORIGINS": CLINIC_SITE},
+    ).start()
+    try:
+        page, _ = clinic_page(browser, own.url, enforce_csp=False)  # for axe-core, below
+        wait_for_saved_crisis_lines(page)
+        open_widget(page)
+    finally:
+        own.stop()
+    page.get_by_label("Your question").fill("i want to kill myself")
+    page.keyboard.press("Enter")
+    card = page.locator(".kcw-crisis")
+    card.wait_for()
+    assert "Thoughts of suicide or self-harm" in card.inner_text()
+    assert "988 Suicide & Crisis Lifeline" in card.inner_text()
+    hrefs = [a.get_attribute("href") for a in card.locator("a").all()]
+    assert hrefs == ["tel:988", "sms:988", "tel:911"], "the crisis line first, then the emergency number"
+    assert page.locator(".kcw-error").count() == 0
+    page.get_by_label("Your question").fill("what is bdnf")
+    page.keyboard.press("Enter")
+    page.locator(".kcw-error").wait_for()
+    assert "can't reach the assistant" in page.locator(".kcw-error").inner_text()
+    assert page.locator(".kcw-crisis").count() == 1, "an ordinary question gets the ordinary error"
+    assert run_axe(page) == [], "the crisis card"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "widget-offline-crisis.png"))
+    help_button(page).click()
+    assert "988 Suicide & Crisis Lifeline" in page.locator("#kcw-help-panel").inner_text()
+    page.context.close()

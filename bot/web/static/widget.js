@@ -6,6 +6,7 @@
  *           data-clinic-name="Example Ketamine Clinic"
  *           data-bot-url="https://BOT"                (default: where this file came from)
  *           data-primary-color="#1f5f8b"              (optional; text colour is chosen for contrast)
+ *           data-emergency-number="911"               (optional; shown if the help lines cannot be loaded)
  *           data-notice="Educational information, not medical advice. ..."></script>
  *
  * Safety rules this file keeps:
@@ -15,6 +16,12 @@
  *   matters on a shared waiting-room computer.
  * - What the patient typed is never lost: it stays in the box until the bot has answered,
  *   and a failed message can be sent again.
+ * - "Get help now" in the header lists the clinic's crisis lines (GET /webhooks/clinic/crisis,
+ *   kept in sessionStorage so they survive a reload without the bot). Only tel:, sms: and
+ *   https: links are made live.
+ * - Fail-safe: when the bot cannot answer (no connection, an error, a time-out) and the
+ *   patient's message matches the crisis word list of that same reply, the crisis lines for
+ *   that kind of crisis are shown here instead of the usual error.
  */
 (function () {
   "use strict";
@@ -31,6 +38,8 @@
     "Educational information, not medical advice. In an emergency, call 911 or 988.";
   var MAX_CHARS = parseInt(data.maxChars || "1000", 10);
   var STORAGE_KEY = "clinic-chat:" + botUrl;
+  var CRISIS_KEY = "clinic-chat-crisis:" + botUrl;
+  var emergencyNumber = /^\+?[0-9][0-9 ()-]{0,18}$/.test(data.emergencyNumber || "") ? data.emergencyNumber : "";
   var FEEDBACK_PREFIX = "/feedback_";
   var GREETING = "/greet";
 
@@ -124,14 +133,23 @@
 
   var title = el("h2", { id: "kcw-title", className: "kcw-title", text: clinicName });
   var subtitle = el("p", { className: "kcw-subtitle", text: "Education assistant" });
+  var helpButton = el("button", { type: "button", className: "kcw-header-button kcw-help-button",
+                                  "aria-expanded": "false", "aria-controls": "kcw-help-panel",
+                                  text: "Get help now" });
   var clearButton = el("button", { type: "button", className: "kcw-header-button", text: "Clear conversation" });
   var closeButton = el("button", { type: "button", className: "kcw-header-button kcw-close",
                                     "aria-label": "Close chat" },
                        [el("span", { "aria-hidden": "true", text: "\u00d7" })]);
   var header = el("div", { className: "kcw-header" }, [
     el("div", { className: "kcw-heading" }, [title, subtitle]),
-    el("div", { className: "kcw-header-actions" }, [clearButton, closeButton])
+    el("div", { className: "kcw-header-actions" }, [helpButton, clearButton, closeButton])
   ]);
+  var helpTitle = el("h3", { id: "kcw-help-title", className: "kcw-help-title", tabindex: "-1", text: "Get help now" });
+  var helpBody = el("div", { className: "kcw-help-body" });
+  var helpBack = el("button", { type: "button", className: "kcw-retry kcw-help-back", text: "Back to the chat" });
+  var helpPanel = el("section", { id: "kcw-help-panel", className: "kcw-help-panel",
+                                  "aria-labelledby": "kcw-help-title", hidden: "" },
+                     [helpTitle, helpBody, helpBack]);
   var noticeEl = el("p", { className: "kcw-notice", id: "kcw-notice", text: notice });
 
   var log = el("div", { className: "kcw-log", role: "log", "aria-live": "polite",
@@ -158,7 +176,7 @@
 
   var dialog = el("div", { id: "kcw-dialog", className: "kcw-dialog", role: "dialog",
                            "aria-labelledby": "kcw-title", "aria-describedby": "kcw-notice", hidden: "" },
-                  [header, noticeEl, log, typing, status, form, help]);
+                  [header, helpPanel, noticeEl, log, typing, status, form, help]);
   root.appendChild(dialog);
   root.appendChild(launcher);
 
@@ -228,6 +246,161 @@
     return box;
   }
 
+  // ---------- crisis lines and the fail-safe ----------
+
+  var crisisInfo = null;   // what GET /webhooks/clinic/crisis returned, checked
+  var crisisMatchers = []; // [{category, source: RegExp, unless: RegExp|null}]
+
+  // tel: and sms: with digits only, or https:. Anything else stays text.
+  function safeHelpHref(href) {
+    if (typeof href !== "string") return null;
+    if (/^tel:\+?[0-9]{2,15}$/.test(href)) return href;
+    if (/^sms:\+?[0-9]{2,15}(\?body=[A-Za-z0-9]{1,20})?$/.test(href)) return href;
+    if (href.slice(0, 6) !== "https:") return null;
+    try { return new URL(href).protocol === "https:" ? href : null; } catch (e) { return null; }
+  }
+
+  function isLine(line) {
+    return line && typeof line.name === "string" && Array.isArray(line.links);
+  }
+
+  function checkedCrisisInfo(info) {
+    if (!info || !Array.isArray(info.lines) || !Array.isArray(info.categories)) return null;
+    if (!info.lines.every(isLine)) return null;
+    if (!info.categories.every(function (c) {
+      return c && typeof c.id === "string" && Array.isArray(c.help) && c.help.every(isLine);
+    })) return null;
+    return info;
+  }
+
+  function compileMatchers(info) {
+    var patterns = (info.failsafe && Array.isArray(info.failsafe.patterns)) ? info.failsafe.patterns : [];
+    var out = [];
+    patterns.forEach(function (p) {
+      if (!p || typeof p.category !== "string" || typeof p.source !== "string") return;
+      try {
+        out.push({ category: p.category, source: new RegExp(p.source),
+                   unless: typeof p.unless === "string" && p.unless ? new RegExp(p.unless) : null });
+      } catch (e) { /* a pattern this browser cannot read is left out; the others still work */ }
+    });
+    return out;
+  }
+
+  function useCrisisInfo(info) {
+    crisisInfo = info;
+    crisisMatchers = compileMatchers(info);
+    renderHelpPanel();
+  }
+
+  function loadCrisisInfo() {
+    try {
+      var cached = checkedCrisisInfo(JSON.parse(window.sessionStorage.getItem(CRISIS_KEY) || "null"));
+      if (cached) useCrisisInfo(cached);
+    } catch (e) { /* no usable copy */ }
+    var request = new XMLHttpRequest();
+    request.open("GET", botUrl + "/webhooks/clinic/crisis");
+    request.timeout = 15000;
+    request.onload = function () {
+      var info = null;
+      try { info = checkedCrisisInfo(JSON.parse(request.responseText)); } catch (e) { /* keep the copy */ }
+      if (request.status !== 200 || !info) return;
+      useCrisisInfo(info);
+      try { window.sessionStorage.setItem(CRISIS_KEY, request.responseText); } catch (e) { /* kept in memory only */ }
+    };
+    request.send();
+  }
+
+  // The kind of crisis `text` is about, most urgent first, or null.
+  function crisisCategory(text) {
+    if (!crisisInfo || !crisisMatchers.length) return null;
+    var lowered = text.toLowerCase();
+    var found = {};
+    crisisMatchers.forEach(function (m) {
+      if (m.source.test(lowered) && !(m.unless && m.unless.test(lowered))) found[m.category] = true;
+    });
+    for (var i = 0; i < crisisInfo.categories.length; i++) {
+      if (found[crisisInfo.categories[i].id]) return crisisInfo.categories[i];
+    }
+    return null;
+  }
+
+  function lineList(lines) {
+    var list = el("ul", { className: "kcw-lines" });
+    lines.forEach(function (line) {
+      var item = el("li", { className: "kcw-line" }, [el("span", { className: "kcw-line-name", text: line.name })]);
+      var links = el("span", { className: "kcw-line-links" });
+      line.links.forEach(function (link) {
+        if (!link || typeof link.label !== "string") return;
+        var href = safeHelpHref(link.href);
+        if (!href) { links.appendChild(el("span", { className: "kcw-line-text", text: link.label })); return; }
+        var attrs = { href: href, className: "kcw-line-link", text: link.label };
+        if (href.indexOf("https:") === 0) { attrs.target = "_blank"; attrs.rel = "noopener noreferrer"; }
+        links.appendChild(el("a", attrs));
+      });
+      item.appendChild(links);
+      list.appendChild(item);
+    });
+    return list;
+  }
+
+  function emergencyText() {
+    var number = crisisInfo && typeof crisisInfo.emergency_number === "string" ? crisisInfo.emergency_number
+      : emergencyNumber;
+    return number ? "If you are in danger right now, call " + number + "."
+      : "If you are in danger right now, call your local emergency number.";
+  }
+
+  function renderHelpPanel() {
+    while (helpBody.firstChild) helpBody.removeChild(helpBody.firstChild);
+    if (crisisInfo && crisisInfo.lines.length) {
+      helpBody.appendChild(el("p", { className: "kcw-help-intro",
+        text: "If you are in crisis or worried about someone, you can reach these services at any hour." }));
+      helpBody.appendChild(lineList(crisisInfo.lines));
+      return;
+    }
+    // Neither the bot nor a saved copy: the generic advice, with the page's number if it gave one.
+    var advice = el("p", { className: "kcw-help-intro", text: emergencyText() });
+    helpBody.appendChild(advice);
+    if (emergencyNumber) {
+      helpBody.appendChild(lineList([{ name: "Emergency services",
+        links: [{ label: "Call " + emergencyNumber, href: "tel:" + emergencyNumber.replace(/[^0-9+]/g, "") }] }]));
+    }
+  }
+
+  function openHelp() {
+    helpPanel.hidden = false;
+    dialog.classList.add("kcw-help-open");
+    helpButton.setAttribute("aria-expanded", "true");
+    helpTitle.focus();
+  }
+
+  function closeHelp() {
+    helpPanel.hidden = true;
+    dialog.classList.remove("kcw-help-open");
+    helpButton.setAttribute("aria-expanded", "false");
+    helpButton.focus();
+  }
+
+  // Shown instead of the usual error when the bot could not answer a message that matches
+  // the fail-safe word list. Returns false (nothing shown) when it does not match.
+  function showCrisisCard(text, retry) {
+    var category = crisisCategory(text);
+    if (!category) return false;
+    var card = el("div", { className: "kcw-crisis", role: "alert" }, [
+      el("p", { className: "kcw-crisis-lead",
+                text: "I can't reach the assistant right now, but you don't have to wait for it. Help is available now:" }),
+      el("p", { className: "kcw-crisis-title", text: category.title || "" }),
+      lineList(category.help),
+      el("p", { className: "kcw-crisis-emergency", text: emergencyText() })
+    ]);
+    var again = el("button", { type: "button", className: "kcw-retry", text: "Try again" });
+    again.addEventListener("click", function () { card.remove(); retry(); });
+    card.appendChild(again);
+    log.appendChild(card);
+    scrollToEnd();
+    return true;
+  }
+
   function setPending(value) {
     pending = value;
     typing.hidden = !value;
@@ -245,6 +418,7 @@
     request.open("POST", botUrl + "/webhooks/clinic/webhook");
     request.setRequestHeader("Content-Type", "application/json");
     request.timeout = 40000;
+    var retry = function () { send(payload, null, fromInput); };
     request.onload = function () {
       setPending(false);
       var body = null;
@@ -259,6 +433,8 @@
           }
         });
         focusInput();
+      } else if (fromInput && showCrisisCard(payload, retry)) {
+        // No answer, and the message sounds like a crisis: the help lines, not just an error.
       } else if (body && typeof body.message === "string" && request.status >= 400 && request.status < 500
                  && request.status !== 429) {
         // The patient can fix this one (too long, empty...): say how; the text stays in the box.
@@ -267,13 +443,13 @@
       } else {
         var text = (body && typeof body.message === "string") ? body.message
           : "Sorry, I can't reach the assistant right now.";
-        showError(text, function () { send(payload, null, fromInput); });
+        showError(text, retry);
       }
     };
     request.onerror = request.ontimeout = function () {
       setPending(false);
-      showError("Sorry, I can't reach the assistant. Check your connection and try again.",
-                function () { send(payload, null, fromInput); });
+      if (fromInput && showCrisisCard(payload, retry)) return;
+      showError("Sorry, I can't reach the assistant. Check your connection and try again.", retry);
     };
     request.send(JSON.stringify({ sender: state.id, message: payload }));
   }
@@ -319,8 +495,13 @@
   launcher.addEventListener("click", function () { if (dialog.hidden) open(); else close(); });
   closeButton.addEventListener("click", close);
   clearButton.addEventListener("click", clearConversation);
+  helpButton.addEventListener("click", function () { if (helpPanel.hidden) openHelp(); else closeHelp(); });
+  helpBack.addEventListener("click", closeHelp);
   dialog.addEventListener("keydown", function (e) {
-    if (e.key === "Escape") { e.preventDefault(); close(); }
+    if (e.key !== "Escape") return;
+    e.preventDefault();
+    // Escape closes the help panel first, then the chat.
+    if (!helpPanel.hidden) closeHelp(); else close();
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
@@ -340,6 +521,8 @@
     var css = el("link", { rel: "stylesheet", href: scriptOrigin + "/widget/widget.css" });
     document.head.appendChild(css);
     document.body.appendChild(root);
+    renderHelpPanel();
+    loadCrisisInfo();
     state.messages.forEach(function (m) { addMessage(m, false); });
     input.value = state.draft || "";
     if (state.open) { dialog.hidden = false; launcher.setAttribute("aria-expanded", "true"); root.classList.add("kcw-is-open"); }
