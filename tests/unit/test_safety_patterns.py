@@ -223,6 +223,41 @@ def test_general_questions_do_not_fire(guard, text):
     assert guard.check(text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Talk about crisis in general, or a figure of speech: no one is in danger.
+        "what is the suicide rate among veterans with ptsd",
+        "my sociology class is about suicide",
+        "is ketamine ever used for people with suicidal thoughts in general",
+        "I overdosed on pumpkin pie at thanksgiving",
+        "the news keeps reporting overdose deaths in my town",
+        "is there a risk of overdose with clinic ketamine",
+        "is ketamine the date rape drug people talk about",
+        "I escaped an abusive marriage long ago, how does ketamine help trauma",
+        "I had a heart attack 3 years ago, is ketamine ok for me",
+        "could ketamine trigger a stroke in older people",
+        "is a racing heart a common side effect",
+        "gonna overdose on cartoons all weekend",
+        "can't wait to disappear into a novel on vacation",
+        "how do i kill the final boss in this game",
+        "I overdosed on heroin in 2012 and have been clean since, can I get ketamine",
+    ],
+)
+def test_talk_about_crisis_in_general_is_not_a_crisis(guard, text):
+    found = guard.check(text)
+    assert found is None or found.intent == CLINICAL, found
+
+
+def test_a_general_word_does_not_cancel_a_crisis_in_the_same_message(guard):
+    found = guard.check("i read a study on suicide rates and now i want to kill myself")
+    assert found.intent == CRISIS and found.category == "suicide"
+    found = guard.check("my sister overdosed on her pills and the news says overdose deaths are up")
+    assert found.intent == CRISIS and found.category == "overdose"
+    found = guard.check("i just want to disappear into nothing")
+    assert found.intent == CRISIS and found.category == "suicide"
+
+
 def test_crisis_wins_over_clinical(guard):
     found = guard.check("should i take all my pills tonight and end it")
     assert found.intent == CRISIS
