@@ -11,9 +11,8 @@ def topic_intents(domain):
     return [i for i in domain["intents"] if i.startswith("topic_") and i not in TOPICS_NOT_ARTICLE]
 
 
-@pytest.mark.parametrize("name", ["utter_safety", "utter_crisis"])
-def test_safety_and_crisis_have_exactly_one_wording(domain, name):
-    variations = domain["responses"][name]
+def test_safety_response_has_exactly_one_wording(domain):
+    variations = domain["responses"]["utter_safety"]
     assert len(variations) == 1, "must always be the same words"
     assert set(variations[0]) == {"text"}, "no buttons, conditions or channel variants"
 
@@ -27,7 +26,58 @@ def test_safety_response_routes_to_a_provider_and_the_clinic(rendered, clinic_va
     assert "{" not in text
 
 
-def test_crisis_response_gives_988_911_and_local_number(rendered):
+@pytest.fixture(scope="module")
+def kinds(root):
+    import yaml
+
+    from bot.safety.patterns import parse_categories
+
+    return parse_categories(yaml.safe_load((root / "content" / "safety_patterns.yml").read_text()))
+
+
+@pytest.mark.parametrize("name", ["utter_crisis", "utter_crisis_reminder"])
+def test_crisis_responses_have_one_wording_per_kind_of_crisis(domain, kinds, name):
+    variations = domain["responses"][name]
+    conditions = [v["condition"] for v in variations if "condition" in v]
+    assert sorted(c[0]["value"] for c in conditions) == sorted(k.id for k in kinds)
+    assert all(len(c) == 1 and c[0]["type"] == "slot" and c[0]["name"] == "crisis_category" for c in conditions)
+    assert len(variations) == len(kinds) + 1, "one per kind, and one for a crisis of no known kind"
+    assert all(set(v) <= {"text", "condition"} for v in variations), "no buttons or channel variants"
+    assert set(domain["slots"]["crisis_category"]["values"]) == {k.id for k in kinds}
+
+
+def help_numbers(clinic):
+    """The number each kind of help is reached at, in this clinic's country."""
+    from bot.clinic import LINE_KINDS
+
+    numbers = {"emergency": clinic.emergency_number}
+    for kind in LINE_KINDS:
+        line = clinic.crisis.line(kind)
+        numbers[kind] = line.call or line.text
+    return numbers
+
+
+@pytest.mark.parametrize("country", ["US", "GB", "AU", "CA"])
+@pytest.mark.parametrize("name", ["utter_crisis", "utter_crisis_reminder"])
+def test_each_kind_of_crisis_names_its_help_first_in_every_country(root, domain, kinds, country, name):
+    import yaml
+
+    from bot.clinic import parse_clinic, response_variables
+    from tools.evaluation import render_responses
+
+    clinic = parse_clinic({**yaml.safe_load((root / "clinic.yml").read_text()), "country": country})
+    rendered = render_responses({name: domain["responses"][name]}, response_variables(clinic))
+    numbers = help_numbers(clinic)
+    for kind in kinds:
+        text = rendered[f"{name}:{kind.id}"]
+        assert "{" not in text
+        positions = [text.find(numbers[help_kind]) for help_kind in kind.help]
+        assert all(p >= 0 for p in positions), (country, kind.id, text)
+        # Where the country has no line of a kind, the fallback may be the same number twice.
+        assert positions == sorted(positions), (country, kind.id, text)
+
+
+def test_crisis_response_of_no_known_kind_gives_988_911_and_local_number(rendered):
     text = rendered["utter_crisis"]
     assert "call or text 988" in text
     assert "911" in text
