@@ -36,11 +36,15 @@ CRISIS_REMINDER = "utter_crisis_reminder"
 
 
 def with_crisis_reminder(response: Dict[str, Any], reminder: Optional[str]) -> Dict[str, Any]:
-    """The response with the one-line crisis reminder as its last paragraph."""
+    """The response with the one-line crisis reminder as its last line.
+
+    One newline, not a blank line: Rasa's output channels split a text at blank lines into
+    separate messages, and the reminder belongs to the same reply on every channel.
+    """
     if not reminder:
         return response
     text = response.get("text") or ""
-    return {**response, "text": f"{text}\n\n{reminder}" if text else reminder}
+    return {**response, "text": f"{text}\n{reminder}" if text else reminder}
 
 
 def with_feedback_buttons(response: Dict[str, Any]) -> Dict[str, Any]:

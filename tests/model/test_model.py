@@ -35,6 +35,7 @@ REPRESENTATIVE = {
         "how many sessions will i need",
     ],
     "crisis": ["i want to end my life", "i took a whole bottle of pills", "i cant breathe after my infusion"],
+    "deny_crisis": ["no i'm fine, you misunderstood"],
     "greet": ["hello"],
     "goodbye": ["goodbye"],
     "thanks": ["thank you"],
@@ -45,7 +46,13 @@ REPRESENTATIVE = {
     "feedback_helpful": ["/feedback_helpful", "that answer was helpful"],
     "feedback_not_helpful": ["/feedback_not_helpful", "that didn't answer my question"],
 }
-SPECIAL = {"clinical_decision": "utter_safety", "crisis": "utter_crisis"}
+SPECIAL = {"clinical_decision": "utter_safety"}
+
+
+def crisis_texts(rendered):
+    """{kind of crisis: the crisis response for it}"""
+    return {name.split(":")[1]: text for name, text in rendered.items() if name.startswith("utter_crisis:")}
+
 
 CASES = [(intent, text) for intent, texts in REPRESENTATIVE.items() for text in texts]
 
@@ -54,6 +61,9 @@ CASES = [(intent, text) for intent, texts in REPRESENTATIVE.items() for text in 
 def test_representative_question_gets_its_response(chat, rendered, intent, text):
     replies = chat(text)
     assert replies, "the bot must always reply"
+    if intent == "crisis":  # one wording per kind of crisis: tests/model/test_crisis.py
+        assert replies[0]["text"] in crisis_texts(rendered).values()
+        return
     expected = rendered[SPECIAL.get(intent, f"utter_{intent}")]
     assert replies[0]["text"] == expected
 
@@ -83,7 +93,7 @@ def test_only_article_answers_ask_for_feedback(chat, text):
 
 def test_crisis_wins_over_a_topic_question_in_the_same_message(chat, rendered):
     replies = chat("what is nmda? honestly i just want to kill myself")
-    assert replies[0]["text"] == rendered["utter_crisis"]
+    assert replies[0]["text"] == rendered["utter_crisis:suicide"]
 
 
 def test_follow_up_personal_question_after_a_topic_answer(chat, rendered):

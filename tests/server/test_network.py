@@ -34,7 +34,7 @@ def test_no_connection_leaves_the_machine(root, model_path, rendered, tmp_path):
         assert bot.send(sender, "what is ketamine")[0]["text"] == rendered["utter_topic_what_is_ketamine"]
         handoff = bot.send(sender, "what is the clinic phone number")
         assert len(handoff) == 2, "the action server must have been reached (through loopback)"
-        assert bot.send(sender, "i want to die")[0]["text"] == rendered["utter_crisis"]
+        assert bot.send(sender, "i want to die")[0]["text"] == rendered["utter_crisis:suicide"]
     text = trace.read_text()
     addresses = INET.findall(text) + INET6.findall(text)
     assert "127.0.0.1" in addresses, "the trace must see the bot's own loopback connections"

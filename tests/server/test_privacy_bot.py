@@ -162,7 +162,7 @@ SCRIPT = {
         ("can you send the price list to jane.doe@example.com", "utter_out_of_scope"),
     ],
     "p3": [
-        ("i want to kill myself", "utter_crisis"),
+        ("i want to kill myself", "utter_crisis:suicide"),
         ("what is glutamate", "utter_topic_glutamate"),
         ("/feedback_helpful", "utter_feedback_helpful"),
     ],
@@ -191,7 +191,8 @@ def report_store(root, model_path, rendered, tmp_path_factory):
         for patient, turns in SCRIPT.items():
             for text, response in turns:
                 replies = bot.send(f"{patient}-{run}", text)
-                assert replies and replies[0]["text"] == rendered[response], (text, replies)
+                # After the crisis response, answers also end with the crisis reminder.
+                assert replies and replies[0]["text"].startswith(rendered[response]), (text, replies)
     return f"sqlite:///{db}", tmp
 
 

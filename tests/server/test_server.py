@@ -30,7 +30,7 @@ def bot(root, model_path, tmp_path_factory):
     [
         ("what does ketamine do to nmda receptors", "utter_topic_nmda_receptors"),
         ("should i stop my lexapro before ketamine", "utter_safety"),
-        ("i want to kill myself", "utter_crisis"),
+        ("i want to kill myself", "utter_crisis:suicide"),
         ("how much is one infusion", "utter_out_of_scope"),
     ],
 )
@@ -79,7 +79,7 @@ def test_answers_are_served_with_the_action_server_down(shared_bot, rendered):
     for question, response in [
         ("what is bdnf", "utter_topic_bdnf"),
         ("is ketamine safe for me if i have high blood pressure", "utter_safety"),
-        ("i am going to overdose tonight", "utter_crisis"),
+        ("i am going to overdose tonight", "utter_crisis:suicide"),
     ]:
         assert shared_bot.send(new_id(), question)[0]["text"] == rendered[response]
     replies = shared_bot.send(new_id(), "what is the clinic phone number")
