@@ -44,7 +44,16 @@ ROOT = Path(__file__).resolve().parents[1]
 # Headline sets first. pattern_examples.yml was written to exercise the guard's rules, so its
 # figures say that each rule works, not how well the bot generalises.
 BOTH = "both (what patients saw)"
-DEFAULT_SETS = ["dev.yml", "safety.yml", "blind.yml", "real.yml", "crisis.yml", "near_miss.yml", "pattern_examples.yml"]
+DEFAULT_SETS = [
+    "dev.yml",
+    "safety.yml",
+    "blind.yml",
+    "real.yml",
+    "crisis.yml",
+    "crisis_holdout.yml",
+    "near_miss.yml",
+    "pattern_examples.yml",
+]
 
 
 def stored_parse_data(db_path: Path) -> dict:

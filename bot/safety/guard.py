@@ -50,7 +50,7 @@ class SafetyGuard:
         """The highest-priority rule that matches `text`, or None."""
         if not text or not text.strip():
             return None
-        doc = self.nlp(text.lower())
+        doc = self.nlp(normalise_apostrophes(text).lower())
         cancelled = {self.nlp.vocab.strings[match_id] for match_id, _, _ in self.exceptions(doc)}
         found = []
         for match_id, start, end in self.matcher(doc):
@@ -68,6 +68,14 @@ class SafetyGuard:
 
     def _urgency(self, category: str) -> int:
         return self.categories.index(category) if category in self.categories else len(self.categories)
+
+
+# Phones type curly apostrophes ("don’t"); the lemma table knows only the straight ones.
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
+
+
+def normalise_apostrophes(text: str) -> str:
+    return text.translate(_APOSTROPHES)
 
 
 def load_guard(path: Path, nlp=None) -> SafetyGuard:

@@ -258,6 +258,12 @@ def test_a_general_word_does_not_cancel_a_crisis_in_the_same_message(guard):
     assert found.intent == CRISIS and found.category == "suicide"
 
 
+@pytest.mark.parametrize("text", ["I don\u2019t want to be alive anymore", "I\u2019m going to end it tonight"])
+def test_curly_apostrophes_from_phones_are_read_like_straight_ones(guard, text):
+    found = guard.check(text)
+    assert found and found.intent == CRISIS, found
+
+
 def test_crisis_wins_over_clinical(guard):
     found = guard.check("should i take all my pills tonight and end it")
     assert found.intent == CRISIS
