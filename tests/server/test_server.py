@@ -86,6 +86,24 @@ def test_answers_are_served_with_the_action_server_down(shared_bot, rendered):
     assert replies[0]["text"] == rendered["utter_human_handoff"]
 
 
+def test_the_crisis_state_lasts_with_the_action_server_down(shared_bot, rendered):
+    """Slot, rules and reminder live in the Rasa server: no custom action is involved."""
+    assert not any(b"rasa_sdk" in open(f"/proc/{pid}/cmdline", "rb").read() for pid in shared_bot.pids())
+    sender = new_id()
+    reminder = rendered["utter_crisis_reminder:abuse"]
+    assert shared_bot.send(sender, "my husband hits me")[0]["text"] == rendered["utter_crisis:abuse"]
+    for text, response in [
+        ("i'm fine, forget it", "utter_deny_crisis"),
+        ("what is glutamate", "utter_topic_glutamate"),
+        ("what is the clinic phone number", "utter_human_handoff"),
+        ("bye", "utter_goodbye"),
+    ]:
+        replies = shared_bot.send(sender, text)
+        assert replies[0]["text"] == f"{rendered[response]}\n{reminder}", text
+    # Another patient's conversation carries no trace of it.
+    assert shared_bot.send(new_id(), "what is glutamate")[0]["text"] == rendered["utter_topic_glutamate"]
+
+
 def stored_events(db_path, sender):
     engine = sa.create_engine(f"sqlite:///{db_path}", future=True)
     with engine.connect() as conn:
