@@ -19,11 +19,15 @@ def test_shipped_clinic_file_uses_only_fictional_contact_details(raw):
         assert "example.org" in raw[field]
 
 
-def test_us_is_the_default_crisis_country_with_988_and_911(root):
+def test_us_is_the_default_crisis_country_with_the_national_lines(root):
     clinic = load_clinic(root / "clinic.yml")
     assert clinic.country == "US"
-    assert "988" in clinic.crisis_line
     assert clinic.emergency_number == "911"
+    assert clinic.crisis.line("suicide").describe() == "988 Suicide & Crisis Lifeline (call or text 988)"
+    assert clinic.crisis.line("sexual_assault").call == "800-656-4673"
+    abuse = clinic.crisis.line("abuse")
+    assert (abuse.call, abuse.text, abuse.text_word) == ("800-799-7233", "88788", "START")
+    assert clinic.crisis.line("poison").call == "1-800-222-1222"
 
 
 def test_country_switch_changes_crisis_numbers(raw):
@@ -31,6 +35,41 @@ def test_country_switch_changes_crisis_numbers(raw):
     assert clinic.emergency_number == "999"
     assert "116 123" in clinic.crisis_line
     assert "Outside the UK" in clinic.outside_note
+    assert response_variables(clinic)["abuse_line"].endswith("(call 0808 2000 247)")
+
+
+def test_a_country_without_a_line_of_some_kind_names_the_crisis_line_or_the_emergency_number(raw):
+    clinic = parse_clinic({**raw, "country": "CA"})
+    assert "sexual_assault" not in clinic.crisis.lines
+    assert clinic.crisis.line("sexual_assault") == clinic.crisis.line("suicide")
+    assert clinic.crisis.line("poison").call == "911"
+
+
+def test_help_links_are_tel_sms_and_https_only(root):
+    clinic = load_clinic(root / "clinic.yml")
+    links = [link for line in clinic.crisis.lines.values() for link in line.links()]
+    assert {link["href"].split(":")[0] for link in links} == {"tel", "sms", "https"}
+    assert {"kind": "text", "label": "Text START to 88788", "href": "sms:88788?body=START"} in links
+    assert {"kind": "call", "label": "Call 800-799-7233", "href": "tel:8007997233"} in links
+
+
+@pytest.mark.parametrize(
+    "entry,message",
+    [
+        ({"suicide": {"name": "Line", "call": "988"}}, "emergency_number"),
+        ({"emergency_number": "911"}, "suicide"),
+        ({"emergency_number": "call us", "suicide": {"name": "Line", "call": "988"}}, "emergency_number"),
+        ({"emergency_number": "911", "suicide": {"call": "988"}}, "name"),
+        ({"emergency_number": "911", "suicide": {"name": "Line"}}, "call"),
+        ({"emergency_number": "911", "suicide": {"name": "Line", "call": "nine-eight-eight"}}, "dial"),
+        ({"emergency_number": "911", "suicide": {"name": "Line", "call": "988", "chat": "http://x.org"}}, "https"),
+        ({"emergency_number": "911", "suicide": {"name": "Line", "call": "988", "text_word": "HOME"}}, "text"),
+        ({"emergency_number": "911", "suicide": {"name": "Line", "call": "988"}, "poisons": {}}, "unknown"),
+    ],
+)
+def test_check_clinic_rejects_crisis_lines_a_patient_could_not_use(raw, entry, message):
+    with pytest.raises(ClinicConfigError, match=message):
+        parse_clinic({**raw, "crisis": {**raw["crisis"], "FR": entry}})
 
 
 @pytest.mark.parametrize(
