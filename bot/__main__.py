@@ -84,7 +84,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         for key, value in response_variables(clinic).items():
             print(f"{key}: {value}")
         print(f'timezone (for "are you open now?"): {clinic.timezone}')
-        print(f"crisis help lines ({clinic.country}), as the widget's \"Get help now\" links them:")
+        print(f'crisis help lines ({clinic.country}), as the widget\'s "Get help now" links them:')
         for line in (clinic.crisis.emergency_line(), *clinic.crisis.lines.values()):
             print(f"  {line.name}: " + ", ".join(f"{link['label']} <{link['href']}>" for link in line.links()))
         return 0

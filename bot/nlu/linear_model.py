@@ -84,8 +84,11 @@ def fit(
 
 def predict_proba(model: LinearModel, counts: sp.spmatrix) -> np.ndarray:
     """(n_messages, n_classes) probabilities, in the order of `model.classes`."""
-    logits = tfidf(counts, model.idf, model.blocks) @ model.coef.T + model.intercept
-    logits = np.asarray(logits) - np.max(logits, axis=1, keepdims=True)
+    logits = np.asarray(tfidf(counts, model.idf, model.blocks) @ model.coef.T + model.intercept)
+    if len(model.classes) == 2 and logits.shape[1] == 1:
+        # scikit-learn keeps one row of weights for two classes: the logit of the second.
+        logits = np.hstack([np.zeros_like(logits), logits])
+    logits = logits - np.max(logits, axis=1, keepdims=True)
     exp = np.exp(logits)
     return exp / exp.sum(axis=1, keepdims=True)
 

@@ -73,6 +73,21 @@ def test_predictions_equal_scikit_learns_and_survive_saving(tmp_path):
     assert np.array_equal(linear_model.predict_proba(loaded, counts), linear_model.predict_proba(model, counts))
 
 
+def test_two_classes_are_predicted_like_scikit_learn():
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(1)
+    counts = sp.csr_matrix(rng.integers(0, 3, size=(30, 8)).astype(float))
+    labels = ["a" if row.sum() > 12 else "b" for row in counts.toarray()]
+    model = linear_model.fit(counts, labels, [8])
+    expected = (
+        LogisticRegression(C=100.0, max_iter=3000)
+        .fit(linear_model.tfidf(counts, model.idf, model.blocks), labels)
+        .predict_proba(linear_model.tfidf(counts, model.idf, model.blocks))
+    )
+    assert np.allclose(linear_model.predict_proba(model, counts), expected, atol=1e-6)
+
+
 def test_blocks_must_cover_every_column():
     counts, labels = _toy_counts()
     with pytest.raises(ValueError):
@@ -91,6 +106,17 @@ TRAINING = {
     "topic_ptsd": ["can ketamine help ptsd", "ketamine for ptsd", "is ketamine studied for ptsd", "ptsd research"],
     "crisis": ["i want to kill myself", "i want to die tonight", "i am going to end my life", "kill myself"],
 }
+# The kind of crisis, as data/nlu/crisis.yml gives it (intent metadata `crisis_category`).
+KINDS = {
+    "suicide": ["i want to kill myself", "i want to die tonight", "i am going to end my life", "kill myself"],
+    "overdose": ["i swallowed all my pills", "took a whole bottle of pills", "swallowed pills"],
+}
+
+
+def training_message(text, intent):
+    kind = next((k for k, texts in KINDS.items() if text in texts), None) if intent == "crisis" else None
+    metadata = {"metadata": {"intent": {"crisis_category": kind}}} if kind else {}
+    return Message(data={"text": text, "intent": intent, **metadata})
 
 
 @pytest.fixture()
@@ -106,7 +132,8 @@ def trained(tmp_path):
         Resource("c"),
         context,
     )
-    data = TrainingData([Message(data={"text": t, "intent": i}) for i, ts in TRAINING.items() for t in ts])
+    examples = {**TRAINING, "crisis": TRAINING["crisis"] + KINDS["overdose"]}
+    data = TrainingData([training_message(t, i) for i, ts in examples.items() for t in ts])
     tokenizer.process_training_data(data)
     for featurizer in (words, chars):
         featurizer.train(data)
@@ -140,6 +167,20 @@ def test_component_reloads_from_model_storage(trained):
     loaded = LinearIntentClassifier.load(config, storage, Resource("clf"), context)
     assert parse("i want to kill myself", loaded).get("intent")["name"] == "crisis"
     assert parse("ketamine ptsd", loaded).get("intent") == parse("ketamine ptsd").get("intent")
+
+
+def test_the_kind_of_crisis_comes_from_a_model_of_its_own(trained):
+    parse, config, storage, context = trained
+    loaded = LinearIntentClassifier.load(config, storage, Resource("clf"), context)
+    for component in (None, loaded):
+        for text, kind in [("i swallowed my pills", "overdose"), ("i want to kill myself", "suicide")]:
+            message = parse(text, component) if component else parse(text)
+            assert message.get("intent")["name"] == "crisis"
+            assert [(e["entity"], e["value"]) for e in message.get("entities")] == [("crisis_category", kind)]
+            # The intent model has one crisis label: the kinds do not split its probability.
+            assert "crisis" in [r["name"] for r in message.get("intent_ranking")]
+            assert not any("/" in r["name"] for r in message.get("intent_ranking"))
+    assert not parse("what is bdnf").get("entities"), "no kind of crisis on other messages"
 
 
 def test_a_message_with_nothing_to_featurize_is_unsure(trained):

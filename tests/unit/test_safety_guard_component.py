@@ -74,3 +74,23 @@ def test_a_clinical_rule_never_downgrades_the_classifiers_crisis(component):
     (m,) = component.process([message("can i take ketamine with lexapro", intent="crisis", confidence=0.4)])
     assert m.get("intent")["name"] == "crisis"
     assert m.get(GUARD_KEY)["intent"] == "clinical_decision", "what the rule saw is still recorded for audit"
+
+
+def kinds_of_crisis(message):
+    return [e["value"] for e in message.get("entities") or [] if e["entity"] == "crisis_category"]
+
+
+def test_the_rules_kind_of_crisis_replaces_the_classifiers(component):
+    guessed = {"entity": "crisis_category", "value": "harm_to_others", "start": 0, "end": 11}
+    m = message("i was raped", intent="crisis", confidence=0.6)
+    m.set("entities", [guessed])
+    component.process([m])
+    assert kinds_of_crisis(m) == ["sexual_assault"]
+    assert m.get(GUARD_KEY)["category"] == "sexual_assault"
+
+
+def test_a_clinical_rule_leaves_no_kind_of_crisis(component):
+    m = message("what dose should i take", intent="topic_bdnf")
+    component.process([m])
+    assert m.get("intent")["name"] == "clinical_decision"
+    assert kinds_of_crisis(m) == []
