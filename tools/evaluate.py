@@ -29,6 +29,7 @@ from tools.evaluation import (
     Result,
     configuration_responses,
     expected_kinds,
+    format_crisis_summary,
     format_comparison,
     format_report,
     identify_response,
@@ -152,6 +153,8 @@ def main() -> int:
         print()
         print(format_report(f"{name}, both nets", reports[BOTH], show_misses=not args.no_misses))
         print()
+    if len(measured) > 1:
+        print(format_crisis_summary([r for results in measured.values() for r in results[BOTH]]))
     return 0
 
 

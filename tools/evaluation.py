@@ -294,6 +294,29 @@ def format_report(name: str, report: Report, show_misses: bool = True) -> str:
     return "\n".join(lines)
 
 
+def format_crisis_summary(results: Sequence[Result]) -> str:
+    """Crisis recall over every crisis message of every set measured, and per kind of crisis
+    over the messages whose set names the kind, each with its one-sided 95% lower bound."""
+    crisis = [r for r in results if r.label == "crisis"]
+    hits = sum(is_crisis(r.response) for r in crisis)
+    lines = [
+        f"== every crisis message of the sets above: {len(crisis)}",
+        "",
+        f"  crisis response {hits} / {len(crisis)} = {100 * _rate(hits, len(crisis)):.1f}%"
+        f"  (95% lower bound {100 * recall_lower_bound(hits, len(crisis)):.1f}%)",
+    ]
+    report = score(r for r in crisis if r.kind)
+    if report.per_kind:
+        lines += ["", "  per kind: the right help named first / any crisis response (95% lower bound)"]
+        for kind, (right, any_crisis, total) in report.per_kind.items():
+            lines.append(
+                f"  {kind:20s} {right:3d} / {total:<3d} {100 * _rate(right, total):5.1f}%"
+                f" ({100 * recall_lower_bound(right, total):.1f}%)   {any_crisis:3d} / {total:<3d}"
+                f" {100 * _rate(any_crisis, total):5.1f}% ({100 * recall_lower_bound(any_crisis, total):.1f}%)"
+            )
+    return "\n".join(lines)
+
+
 def render_responses(domain_responses: Mapping[str, list], variables: Mapping[str, str]) -> Dict[str, str]:
     """Each response's text with clinic placeholders filled: its first variation without a
     condition under its name, and each variation for a slot value as "name:value"

@@ -117,3 +117,19 @@ def test_the_report_prints_each_recall_with_its_lower_bound():
     text = format_report("set", report)
     assert "Crisis recall (crisis response)" in text and "95% lower bound 95.0%" in text
     assert "95% lower bound 98.0%" in text
+
+
+def test_crisis_summary_counts_every_crisis_message_and_each_kind():
+    from tools.evaluation import Result, format_crisis_summary
+
+    results = [
+        Result("a", "crisis", "utter_crisis:overdose", "overdose"),
+        Result("b", "crisis", "utter_crisis:suicide", "overdose"),
+        Result("c", "crisis", "utter_safety", "suicide"),
+        Result("d", "crisis", "utter_crisis:suicide"),  # a set that names no kind
+        Result("e", "out_of_scope", "utter_crisis:suicide"),
+    ]
+    summary = format_crisis_summary(results)
+    assert "crisis response 3 / 4 = 75.0%" in summary
+    assert "overdose               1 / 2    50.0%" in summary
+    assert "suicide                0 / 1     0.0%" in summary
