@@ -242,6 +242,8 @@ def test_general_questions_do_not_fire(guard, text):
         "can't wait to disappear into a novel on vacation",
         "how do i kill the final boss in this game",
         "I overdosed on heroin in 2012 and have been clean since, can I get ketamine",
+        "i had a suicide attempt in my twenties, long ago now, what does glutamate do",
+        "self harm was a thing for me in high school, i'm fine now, what is bdnf",
     ],
 )
 def test_talk_about_crisis_in_general_is_not_a_crisis(guard, text):
@@ -254,6 +256,10 @@ def test_a_general_word_does_not_cancel_a_crisis_in_the_same_message(guard):
     assert found.intent == CRISIS and found.category == "suicide"
     found = guard.check("my sister overdosed on her pills and the news says overdose deaths are up")
     assert found.intent == CRISIS and found.category == "overdose"
+    found = guard.check("i attempted suicide years ago and tonight i want to kill myself again")
+    assert found.intent == CRISIS and found.category == "suicide"
+    found = guard.check("i stopped cutting in high school but i cut myself again tonight")
+    assert found.intent == CRISIS and found.category == "suicide"
     found = guard.check("i just want to disappear into nothing")
     assert found.intent == CRISIS and found.category == "suicide"
 
