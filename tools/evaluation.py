@@ -173,7 +173,9 @@ def score(results: Iterable[Result]) -> Report:
         )
         if ok:
             correct[r.label] += 1
-        else:
+        # A crisis response to an out-of-scope message counts as handled (it invents
+        # nothing), but it is a false alarm all the same: list it with the misses.
+        if not ok or (r.label != "crisis" and is_crisis(r.response)):
             report.misses.append(r)
         kind = (
             "topic"

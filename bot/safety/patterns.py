@@ -140,6 +140,7 @@ def parse_rules(data: Mapping) -> tuple:
     if not isinstance(data, Mapping) or "rules" not in data:
         raise PatternError("the pattern file needs a `rules:` list")
     categories = [c.id for c in parse_categories(data)]
+    general_talk = [str(p) for p in data.get("general_talk") or ()]
     terms: Dict[str, List[str]] = {}
     for name, words in (data.get("terms") or {}).items():
         if not re.fullmatch(r"[a-z_]+", str(name)) or not isinstance(words, list) or not words:
@@ -166,7 +167,10 @@ def parse_rules(data: Mapping) -> tuple:
                 description=str(raw["description"]),
                 patterns=tuple(str(p) for p in raw["patterns"]),
                 examples=tuple(str(e) for e in raw.get("examples") or ()),
-                unless=tuple(str(u) for u in raw.get("unless") or ()),
+                # `skip_general_talk`: the rule's own exceptions, and every `general_talk`
+                # pattern (statistics, research, school work...).
+                unless=tuple(str(u) for u in raw.get("unless") or ())
+                + (tuple(general_talk) if raw.get("skip_general_talk") else ()),
                 category=category,
             )
         )

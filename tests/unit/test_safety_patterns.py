@@ -244,6 +244,11 @@ def test_general_questions_do_not_fire(guard, text):
         "I overdosed on heroin in 2012 and have been clean since, can I get ketamine",
         "i had a suicide attempt in my twenties, long ago now, what does glutamate do",
         "self harm was a thing for me in high school, i'm fine now, what is bdnf",
+        "how many veterans die by suicide a year",
+        "for my homework: what share of overdoses involve opioids",
+        "what does the abbreviation kms mean",
+        "does the research say ketamine lowers suicidal ideation",
+        "what are the warning signs of elder abuse",
     ],
 )
 def test_talk_about_crisis_in_general_is_not_a_crisis(guard, text):
@@ -259,6 +264,8 @@ def test_a_general_word_does_not_cancel_a_crisis_in_the_same_message(guard):
     found = guard.check("i attempted suicide years ago and tonight i want to kill myself again")
     assert found.intent == CRISIS and found.category == "suicide"
     found = guard.check("i stopped cutting in high school but i cut myself again tonight")
+    assert found.intent == CRISIS and found.category == "suicide"
+    found = guard.check("im a student and i feel suicidal every night")
     assert found.intent == CRISIS and found.category == "suicide"
     found = guard.check("i just want to disappear into nothing")
     assert found.intent == CRISIS and found.category == "suicide"
