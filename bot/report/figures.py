@@ -4,7 +4,8 @@ Definitions, agreed with the dialogue design (domain.yml, data/rules):
 - a *message* is a patient message other than a tap on the feedback buttons;
 - a message the bot *could not answer* is one whose answer was `utter_out_of_scope` (the
   out_of_scope intent or the NLU fallback);
-- a *safety response* is `utter_safety`, a *crisis response* `utter_crisis`;
+- a *safety response* is `utter_safety`, a *crisis response* `utter_crisis`; its *kind of
+  crisis* is the `crisis_category` the NLU gave the patient message it answered;
 - a message's *topic* is its `topic_*` intent (the topic menu is not a topic);
 - a feedback tap counts for the topic of the latest article answer (`utter_topic_*`) before
   it in the same conversation.
@@ -28,6 +29,7 @@ SAFETY_ACTION = "utter_safety"
 CRISIS_ACTION = "utter_crisis"
 FEEDBACK = {"feedback_helpful": "helpful", "feedback_not_helpful": "not_helpful"}
 NOT_A_TOPIC = {"topic_menu"}
+CRISIS_KIND = "crisis_category"
 
 
 def load_rows(engine: sa.engine.Engine, since: Optional[float] = None) -> List[Dict[str, Any]]:
@@ -49,7 +51,7 @@ def load_rows(engine: sa.engine.Engine, since: Optional[float] = None) -> List[D
     rows = []
     with engine.connect() as conn:
         for sender, type_name, ts, intent, action, data in conn.execute(query):
-            text = json.loads(data).get("text") if type_name == "user" else None
+            event = json.loads(data) if type_name == "user" else {}
             rows.append(
                 {
                     "sender_id": sender,
@@ -57,10 +59,16 @@ def load_rows(engine: sa.engine.Engine, since: Optional[float] = None) -> List[D
                     "timestamp": ts,
                     "intent_name": intent,
                     "action_name": action,
-                    "text": text,
+                    "text": event.get("text"),
+                    "crisis_kind": crisis_kind(event.get("parse_data") or {}),
                 }
             )
     return rows
+
+
+def crisis_kind(parse_data: Dict[str, Any]) -> Optional[str]:
+    """The kind of crisis the NLU gave a message, if any."""
+    return next((e.get("value") for e in parse_data.get("entities") or [] if e.get("entity") == CRISIS_KIND), None)
 
 
 def _day(ts: float) -> date:
@@ -79,6 +87,7 @@ def compute_figures(
     senders_per_day: Dict[date, set] = defaultdict(set)
     senders: set = set()
     topics: Counter[str] = Counter()
+    crisis_kinds: Counter[str] = Counter()
     feedback: Dict[str, Counter] = defaultdict(Counter)
     unanswered_texts: List[str] = []
     last_user: Dict[str, Optional[Dict[str, Any]]] = {}
@@ -113,6 +122,8 @@ def compute_figures(
                 per_day[day]["safety_responses"] += 1
             elif action == CRISIS_ACTION:
                 per_day[day]["crisis_responses"] += 1
+                question = last_user.get(sender)
+                crisis_kinds[(question or {}).get("crisis_kind") or "unknown"] += 1
             elif action.startswith("utter_topic_") and "topic_" + action[len("utter_topic_") :] not in NOT_A_TOPIC:
                 last_article[sender] = action[len("utter_") :]
 
@@ -150,6 +161,7 @@ def compute_figures(
         },
         "per_day": daily,
         "questions_per_topic": dict(sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "crisis_responses_per_kind": dict(sorted(crisis_kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
         "feedback_per_topic": {
             topic: {"helpful": c["helpful"], "not_helpful": c["not_helpful"]} for topic, c in sorted(feedback.items())
         },
@@ -162,6 +174,17 @@ TOPIC_LABELS = {
     "topic_vs_antidepressants": "Ketamine versus antidepressants",
     "topic_what_is_ketamine": "What ketamine is",
     "topic_how_it_works": "How it works",
+}
+
+
+CRISIS_KIND_LABELS = {
+    "overdose": "Overdose or poisoning",
+    "medical_emergency": "Medical emergency",
+    "harm_to_others": "Harm to others",
+    "suicide": "Suicide or self-harm",
+    "sexual_assault": "Sexual assault",
+    "abuse": "Abuse at home",
+    "unknown": "Kind not known",
 }
 
 

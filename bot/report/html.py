@@ -13,7 +13,7 @@ from html import escape
 from typing import Dict, List, Optional
 
 from bot.report.charts import charts
-from bot.report.figures import topic_label
+from bot.report.figures import CRISIS_KIND_LABELS, topic_label
 
 STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1d1d1d;max-width:1000px;
@@ -116,6 +116,11 @@ def render_report(figures: Dict, generated: Optional[datetime] = None) -> str:
                 for d in figures["per_day"]
                 if d["safety_responses"] or d["crisis_responses"]
             ],
+        ),
+        '<p class="muted">Crisis responses by kind of crisis: each kind names its own help first.</p>',
+        _table(
+            ["Kind of crisis", "Crisis responses"],
+            [[CRISIS_KIND_LABELS.get(k, k), v] for k, v in figures.get("crisis_responses_per_kind", {}).items()],
         ),
         "<h2>Questions the bot could not answer</h2>",
         f'<p class="muted">{t["unanswered"]} of {t["messages"]} messages ({share}) got the answer that the '

@@ -12,7 +12,7 @@ T0 = time.mktime((2026, 3, 2, 10, 0, 0, 0, 0, -1))  # local 2 March 2026, 10:00
 DAY = 86400
 
 
-def user(sender, ts, intent, text="..."):
+def user(sender, ts, intent, text="...", kind=None):
     return {
         "sender_id": sender,
         "type_name": "user",
@@ -20,6 +20,7 @@ def user(sender, ts, intent, text="..."):
         "intent_name": intent,
         "action_name": None,
         "text": text,
+        "crisis_kind": kind,
     }
 
 
@@ -162,3 +163,29 @@ def test_html_is_self_contained_has_the_charts_and_escapes_patient_text():
 def test_an_empty_store_gives_a_report_without_charts():
     html = render_report(compute_figures([]))
     assert "no conversations stored" in html and "<img" not in html
+
+
+def test_crisis_responses_are_counted_by_kind():
+    rows = [
+        user("x", T0, "crisis", kind="overdose"),
+        action("x", T0, "utter_crisis"),
+        user("y", T0 + 1, "crisis", kind="overdose"),
+        action("y", T0 + 1, "utter_crisis"),
+        user("z", T0 + 2, "crisis", "/crisis"),  # a payload: no kind
+        action("z", T0 + 2, "utter_crisis"),
+        user("z", T0 + 3, "topic_bdnf"),
+        action("z", T0 + 3, "utter_topic_bdnf"),
+    ]
+    figures = compute_figures(rows)
+    assert figures["crisis_responses_per_kind"] == {"overdose": 2, "unknown": 1}
+    assert figures["totals"]["crisis_responses"] == 3
+    html = render_report(figures, generated=__import__("datetime").datetime(2026, 3, 3, 9, 0))
+    assert "Overdose or poisoning" in html and "Kind not known" in html
+
+
+def test_the_kind_of_crisis_is_read_from_the_stored_parse_data():
+    from bot.report.figures import crisis_kind
+
+    parse = {"entities": [{"entity": "crisis_category", "value": "abuse", "start": 0, "end": 5}]}
+    assert crisis_kind(parse) == "abuse"
+    assert crisis_kind({"entities": []}) is None
