@@ -142,11 +142,11 @@ class ClinicWebInput(InputChannel):
             _cors_handled(request)
             origin = request.headers.get("origin")
             if not origin_allowed(origin, self.allowed_origins, request.host):
-                return _error(
+                return error_response(
                     RequestError(403, "origin_not_allowed", "This website is not allowed to use the assistant."), None
                 )
             cors = cors_headers(origin) if origin else {}
-            body = await _read_body(request, max_body_bytes(self.max_message_chars))
+            body = await read_body(request, max_body_bytes(self.max_message_chars))
             parsed = (
                 parse_chat_request(body, self.max_message_chars)
                 if body is not None
@@ -154,13 +154,15 @@ class ClinicWebInput(InputChannel):
             )
             if isinstance(parsed, RequestError):
                 logger.info("clinic.request.rejected error=%s", parsed.error)
-                return _error(parsed, cors)
+                return error_response(parsed, cors)
             wait = self.per_address.retry_after(_client_address(request)) or self.per_conversation.retry_after(
                 parsed.conversation_id
             )
             if wait:
                 logger.info("clinic.request.rate_limited conversation=%s", parsed.conversation_id)
-                return _error(RequestError(429, "rate_limited", RATE_LIMITED), {**cors, "Retry-After": str(wait)})
+                return error_response(
+                    RequestError(429, "rate_limited", RATE_LIMITED), {**cors, "Retry-After": str(wait)}
+                )
             return await self._answer(parsed, on_new_message, cors)
 
         @bp.route(CRISIS_PATH, methods=["GET"])
@@ -168,14 +170,14 @@ class ClinicWebInput(InputChannel):
             _cors_handled(request)
             origin = request.headers.get("origin")
             if not origin_allowed(origin, self.allowed_origins, request.host):
-                return _error(
+                return error_response(
                     RequestError(403, "origin_not_allowed", "This website is not allowed to use the assistant."), None
                 )
             # Vary on every answer, so a cache never hands a same-site copy to another origin.
             cors = {"Vary": "Origin", **(cors_headers(origin) if origin else {})}
             info = await self._crisis()
             if info is None:
-                return _error(RequestError(503, "crisis_info_unavailable", CRISIS_UNAVAILABLE), cors)
+                return error_response(RequestError(503, "crisis_info_unavailable", CRISIS_UNAVAILABLE), cors)
             return response.json(info, headers={**cors, "Cache-Control": CRISIS_CACHE_CONTROL})
 
         @bp.route("/widget/<name:str>", methods=["GET"])
@@ -216,10 +218,10 @@ class ClinicWebInput(InputChannel):
             await asyncio.wait_for(on_new_message(message), timeout=self.response_timeout)
         except asyncio.TimeoutError:
             logger.error("clinic.message.timeout conversation=%s", chat.conversation_id)
-            return _error(RequestError(504, "timeout", UNAVAILABLE), cors)
+            return error_response(RequestError(504, "timeout", UNAVAILABLE), cors)
         except Exception as e:  # never a stack trace or a 500 to the patient; never their words in the log
             logger.error("clinic.message.failed conversation=%s error=%s", chat.conversation_id, type(e).__name__)
-            return _error(RequestError(503, "unavailable", UNAVAILABLE), cors)
+            return error_response(RequestError(503, "unavailable", UNAVAILABLE), cors)
         return response.json(collector.messages, headers={**cors, "Cache-Control": "no-store"})
 
     async def _crisis(self) -> Optional[Dict[str, Any]]:
@@ -269,7 +271,7 @@ def _demo_page_texts(clinic_file: str) -> tuple:
     return variables["clinic_name"], f"{assets.DEFAULT_NOTICE} {variables['emergency_short']}"
 
 
-async def _read_body(request: Request, limit: int) -> Optional[bytes]:
+async def read_body(request: Request, limit: int) -> Optional[bytes]:
     """The request body, or None as soon as it is larger than `limit` (the rest is not read)."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
@@ -295,7 +297,7 @@ def _client_address(request: Request) -> str:
     return request.remote_addr or request.ip or "unknown"
 
 
-def _error(err: RequestError, headers: Optional[Dict[str, str]]) -> HTTPResponse:
+def error_response(err: RequestError, headers: Optional[Dict[str, str]]) -> HTTPResponse:
     return response.json(err.body(), status=err.status, headers={**(headers or {}), "Cache-Control": "no-store"})
 
 

@@ -10,13 +10,16 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Optional, Pattern, Union
 
 DEFAULT_MAX_MESSAGE_CHARS = 1000
 
 # The widget and rasa-webchat send 32 hex characters; anything random-looking of a sane
 # length is accepted so other clients can use their own ids.
 CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+# The REST channel serves programs, which name conversations as they like ("user-1"): any
+# printable id of a sane length.
+ANY_CONVERSATION_ID = re.compile(r"[^\x00-\x1f\x7f]{1,256}")
 
 # Characters that are never typed on purpose: control characters (but tab and newlines) and
 # unpaired surrogates (they cannot be stored as UTF-8). Unassigned code points are allowed:
@@ -33,6 +36,7 @@ _KEPT_FORMAT = {"\u200d"}
 class ChatRequest:
     conversation_id: str
     text: str
+    metadata: Optional[dict] = None  # the REST channel's optional "metadata" object
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,9 @@ def has_rejected_characters(text: str) -> bool:
     return any(unicodedata.category(c) in _REJECTED_CATEGORIES and c not in _ALLOWED_CONTROLS for c in text)
 
 
-def parse_chat_request(body: bytes, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> Union[ChatRequest, RequestError]:
+def parse_chat_request(
+    body: bytes, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS, conversation_id: Pattern[str] = CONVERSATION_ID
+) -> Union[ChatRequest, RequestError]:
     """The conversation id and cleaned text of a request body, or why it is rejected."""
     if len(body) > max_body_bytes(max_chars):
         return too_large(max_chars)
@@ -79,7 +85,7 @@ def parse_chat_request(body: bytes, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS) 
         return RequestError(400, "invalid_json", "The request could not be read. Please try again.")
 
     sender, message = data.get("sender"), data.get("message")
-    if not isinstance(sender, str) or not CONVERSATION_ID.fullmatch(sender):
+    if not isinstance(sender, str) or not conversation_id.fullmatch(sender):
         return RequestError(
             400,
             "invalid_conversation_id",
@@ -96,4 +102,5 @@ def parse_chat_request(body: bytes, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS) 
         return RequestError(400, "empty_message", "Please type a question first.")
     if len(text) > max_chars:
         return too_large(max_chars)
-    return ChatRequest(sender, text)
+    metadata = data.get("metadata")
+    return ChatRequest(sender, text, metadata if isinstance(metadata, dict) else None)
