@@ -74,7 +74,7 @@ BAD = [
     b"\x00" * 100,
     b'{"sender": "abc", "message": "hi"} trailing',
     b'{"sender": "abc", "message": "hi", }',
-    b"[{\"sender\": \"abc\", \"message\": \"hi\"}]",
+    b'[{"sender": "abc", "message": "hi"}]',
 ]
 
 
