@@ -51,6 +51,7 @@ DEFAULT_SETS = [
     "blind.yml",
     "real.yml",
     "crisis.yml",
+    "crisis_dev.yml",
     "crisis_holdout.yml",
     "near_miss.yml",
     "pattern_examples.yml",
