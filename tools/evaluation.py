@@ -282,13 +282,7 @@ def format_report(name: str, report: Report, show_misses: bool = True) -> str:
     lines.append(f"  {'Small talk accuracy':45s} {pct(report.small_talk_accuracy)}")
     if report.per_kind:
         lines += ["", "Per kind of crisis: the right help named first / any crisis response (95% lower bound)"]
-        for kind, (right, crisis, total) in report.per_kind.items():
-            lines.append(
-                f"  {kind:20s} right help {right:3d} / {total:<3d} {pct(_rate(right, total))}"
-                f" ({pct(recall_lower_bound(right, total)).strip()})"
-                f"   crisis response {crisis:3d} / {total:<3d} {pct(_rate(crisis, total))}"
-                f" ({pct(recall_lower_bound(crisis, total)).strip()})"
-            )
+        lines += format_per_kind(report.per_kind)
     if show_misses and report.misses:
         lines += ["", f"Misses ({len(report.misses)}): expected label -> response sent | message"]
         for r in sorted(report.misses, key=lambda r: (r.label, r.response)):
@@ -310,13 +304,22 @@ def format_crisis_summary(results: Sequence[Result]) -> str:
     report = score(r for r in crisis if r.kind)
     if report.per_kind:
         lines += ["", "  per kind: the right help named first / any crisis response (95% lower bound)"]
-        for kind, (right, any_crisis, total) in report.per_kind.items():
-            lines.append(
-                f"  {kind:20s} {right:3d} / {total:<3d} {100 * _rate(right, total):5.1f}%"
-                f" ({100 * recall_lower_bound(right, total):.1f}%)   {any_crisis:3d} / {total:<3d}"
-                f" {100 * _rate(any_crisis, total):5.1f}% ({100 * recall_lower_bound(any_crisis, total):.1f}%)"
-            )
+        lines += format_per_kind(report.per_kind)
     return "\n".join(lines)
+
+
+def format_per_kind(per_kind: Mapping[str, Tuple[int, int, int]]) -> List[str]:
+    """One line per kind of crisis: right help / any crisis response, each with its bound."""
+
+    def figure(hits: int, total: int) -> str:
+        return (
+            f"{hits:3d} / {total:<3d} {100 * _rate(hits, total):5.1f}% ({100 * recall_lower_bound(hits, total):.1f}%)"
+        )
+
+    return [
+        f"  {kind:20s} right help {figure(right, total)}   crisis response {figure(any_crisis, total)}"
+        for kind, (right, any_crisis, total) in per_kind.items()
+    ]
 
 
 def render_responses(domain_responses: Mapping[str, list], variables: Mapping[str, str]) -> Dict[str, str]:

@@ -139,12 +139,10 @@ class ClinicWebInput(InputChannel):
 
         @bp.route(WEBHOOK_PATH, methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
-            _cors_handled(request)
+            refused = self._refuse_other_sites(request)
+            if refused:
+                return refused
             origin = request.headers.get("origin")
-            if not origin_allowed(origin, self.allowed_origins, request.host):
-                return error_response(
-                    RequestError(403, "origin_not_allowed", "This website is not allowed to use the assistant."), None
-                )
             cors = cors_headers(origin) if origin else {}
             body = await read_body(request, max_body_bytes(self.max_message_chars))
             parsed = (
@@ -167,12 +165,10 @@ class ClinicWebInput(InputChannel):
 
         @bp.route(CRISIS_PATH, methods=["GET"])
         async def crisis(request: Request) -> HTTPResponse:
-            _cors_handled(request)
+            refused = self._refuse_other_sites(request)
+            if refused:
+                return refused
             origin = request.headers.get("origin")
-            if not origin_allowed(origin, self.allowed_origins, request.host):
-                return error_response(
-                    RequestError(403, "origin_not_allowed", "This website is not allowed to use the assistant."), None
-                )
             # Vary on every answer, so a cache never hands a same-site copy to another origin.
             cors = {"Vary": "Origin", **(cors_headers(origin) if origin else {})}
             info = await self._crisis()
@@ -208,6 +204,15 @@ class ClinicWebInput(InputChannel):
             )
 
         return bp
+
+    def _refuse_other_sites(self, request: Request) -> Optional[HTTPResponse]:
+        """A 403 for a browser request from a site that may not use the assistant, else None."""
+        _cors_handled(request)
+        if origin_allowed(request.headers.get("origin"), self.allowed_origins, request.host):
+            return None
+        return error_response(
+            RequestError(403, "origin_not_allowed", "This website is not allowed to use the assistant."), None
+        )
 
     async def _answer(
         self, chat: ChatRequest, on_new_message: Callable[[UserMessage], Awaitable[Any]], cors: Dict[str, str]

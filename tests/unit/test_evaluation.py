@@ -131,5 +131,6 @@ def test_crisis_summary_counts_every_crisis_message_and_each_kind():
     ]
     summary = format_crisis_summary(results)
     assert "crisis response 3 / 4 = 75.0%" in summary
-    assert "overdose               1 / 2    50.0%" in summary
-    assert "suicide                0 / 1     0.0%" in summary
+    assert "overdose             right help   1 / 2    50.0%" in summary
+    assert "crisis response   2 / 2   100.0%" in summary
+    assert "suicide              right help   0 / 1     0.0%" in summary
