@@ -11,7 +11,6 @@ import shutil
 import subprocess
 
 import pytest
-import yaml
 
 from bot.safety.failsafe import (
     FailsafeCompiler,
@@ -21,19 +20,8 @@ from bot.safety.failsafe import (
     failsafe_categories,
 )
 from bot.safety.patterns import parse_categories, parse_rules
-from bot.spacy_pipeline import make_pipeline
 
 MAX_BYTES = 150_000
-
-
-@pytest.fixture(scope="module")
-def nlp():
-    return make_pipeline()
-
-
-@pytest.fixture(scope="module")
-def pattern_file(root):
-    return yaml.safe_load((root / "content" / "safety_patterns.yml").read_text())
 
 
 @pytest.fixture(scope="module")

@@ -11,16 +11,6 @@ from bot.spacy_pipeline import make_pipeline
 
 
 @pytest.fixture(scope="module")
-def nlp():
-    return make_pipeline()
-
-
-@pytest.fixture(scope="module")
-def pattern_file(root):
-    return yaml.safe_load((root / "content" / "safety_patterns.yml").read_text())
-
-
-@pytest.fixture(scope="module")
 def rules(pattern_file):
     return parse_rules(pattern_file)
 
