@@ -11,6 +11,7 @@ import shutil
 import subprocess
 
 import pytest
+from pattern_language_cases import PATTERN_LANGUAGE_CASES
 
 from bot.safety.failsafe import (
     FailsafeCompiler,
@@ -167,17 +168,8 @@ def test_javascript_matches_exactly_what_python_matches(failsafe, pattern_file, 
 @pytest.mark.parametrize(
     "pattern,text,expected",
     [
-        ("kill", "he killed it", True),  # a base form matches the forms the lemma table gives it
+        *PATTERN_LANGUAGE_CASES,  # as the rule guard reads them
         ("kill", "skill", False),
-        ("pill", "i took all my pills", True),
-        ("kill|end @self", "going to end myself", True),
-        ("want to? die", "i want die", True),  # optional word
-        ("want * die", "i want so badly to die", True),  # gap of up to three words
-        ("want * die", "i want to go to a place where nobody can die", False),  # gap too long
-        ("fasting", "how fast does it work", False),  # an inflected form matches only itself
-        ("=liver", "is this a live chat", False),
-        ("=liver", "i have liver disease", True),
-        ("#number over #number", "bp is 210 over 130", True),
         ("#number over #number", "two over three", True),
         ("took #number", "took 10mg", True),
         ("not want", "i dont want that", True),  # the tokenizer reads "dont" as do + not

@@ -1,6 +1,7 @@
 """The safety guard's rules (content/safety_patterns.yml) and its pattern language."""
 
 import pytest
+from pattern_language_cases import PATTERN_LANGUAGE_CASES
 import yaml
 from spacy.matcher import Matcher
 
@@ -33,22 +34,7 @@ def matches(nlp, pattern, text, terms=None):
 # ---- the pattern language ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "pattern,text,expected",
-    [
-        ("pill", "i took all my pills", True),  # a base form matches its other forms,
-        ("kill", "he killed it", True),  # as far as the lookup table knows them
-        ("kill|end @self", "going to end myself", True),
-        ("want to? die", "i want die", True),  # optional word
-        ("want * die", "i want so badly to die", True),  # gap of up to three words
-        ("want * die", "i want to go to a place where nobody can die", False),  # gap too long
-        ("fasting", "how fast does it work", False),  # an inflected form matches only itself
-        ("=liver", "is this a live chat", False),
-        ("=liver", "i have liver disease", True),
-        ("#number over #number", "bp is 210 over 130", True),
-        ("KILL", "Kill", True),  # capitals do not matter
-    ],
-)
+@pytest.mark.parametrize("pattern,text,expected", PATTERN_LANGUAGE_CASES)
 def test_pattern_language(nlp, pattern, text, expected):
     assert matches(nlp, pattern, text, {"self": ["myself"]}) is expected
 
