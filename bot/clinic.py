@@ -40,6 +40,9 @@ class Clinic:
     country: str
     crisis: "CrisisResources"
     outside_note: str
+    # Each article answer ends with the next-steps line (`utter_next_steps` in domain.yml):
+    # add questions to the list for the provider, or book. A clinic can switch it off.
+    next_steps: bool = True
 
     @property
     def emergency_number(self) -> str:
@@ -228,6 +231,9 @@ def parse_clinic(data: Mapping[str, Any]) -> Clinic:
         raise ClinicConfigError(f"clinic.yml has no crisis entry for country {country!r}")
     country_name = COUNTRY_NAMES.get(country, country)
     outside_note = str(data.get("outside_note") or "Outside {country}, call your local emergency number.")
+    next_steps = data.get("next_steps", True)
+    if not isinstance(next_steps, bool):
+        raise ClinicConfigError("clinic.yml next_steps must be true or false")
     for link in ("website", "booking_url"):
         if not str(data[link]).startswith("https://"):
             raise ClinicConfigError(f"clinic.yml {link} must be an https:// address")
@@ -243,6 +249,7 @@ def parse_clinic(data: Mapping[str, Any]) -> Clinic:
         country=country,
         crisis=resources[country],
         outside_note=outside_note.replace("{country}", country_name),
+        next_steps=next_steps,
     )
 
 

@@ -1,7 +1,10 @@
-"""Rasa NLG that fills response placeholders from clinic.yml.
+"""Rasa NLG that fills response placeholders from clinic.yml and finishes every answer.
 
 Configured in endpoints.yml (`nlg: type: bot.nlg.ClinicResponseGenerator`). It runs inside
-the Rasa server, so the answers never depend on the action server being up.
+the Rasa server, so the answers never depend on the action server being up. An article answer
+gets, in this order: the "More detail from the article" button (plain layer only), the
+feedback buttons, the next-steps line (if clinic.yml has it on) and, after a crisis, the
+one-line reminder of the help for that kind of crisis.
 """
 
 from __future__ import annotations
@@ -17,6 +20,13 @@ from rasa.utils.endpoints import EndpointConfig
 from bot.clinic import load_clinic, response_variables
 
 DEFAULT_CLINIC_FILE = "clinic.yml"
+
+TOPIC_RESPONSE_PREFIX = "utter_topic_"
+NEXT_STEPS = "utter_next_steps"
+# The plain answer's way to the article's own wording (`utter_article_detail`, whose variation
+# the `article_topic` entity picks). Named in the payload, so an older answer's button still
+# gives that answer's detail.
+DETAIL_BUTTON_TITLE = "More detail from the article"
 
 # Every article answer (a response whose metadata names its sections) ends with these two
 # buttons. A tap sends the payload as the patient's next message, so the feedback is stored
@@ -35,23 +45,36 @@ CRISIS_RESPONSE = "utter_crisis"
 CRISIS_REMINDER = "utter_crisis_reminder"
 
 
-def with_crisis_reminder(response: Dict[str, Any], reminder: Optional[str]) -> Dict[str, Any]:
-    """The response with the one-line crisis reminder as its last line.
+def with_last_line(response: Dict[str, Any], line: Optional[str]) -> Dict[str, Any]:
+    """The response with `line` (the next steps, the crisis reminder) as its last line.
 
     One newline, not a blank line: Rasa's output channels split a text at blank lines into
-    separate messages, and the reminder belongs to the same reply on every channel.
+    separate messages, and the line belongs to the same reply on every channel.
     """
-    if not reminder:
+    if not line:
         return response
     text = response.get("text") or ""
-    return {**response, "text": f"{text}\n{reminder}" if text else reminder}
+    return {**response, "text": f"{text}\n{line}" if text else line}
 
 
-def with_feedback_buttons(response: Dict[str, Any]) -> Dict[str, Any]:
-    """The response with the feedback buttons added if it is an article answer."""
-    if not (response.get("metadata") or {}).get("sections"):
+def is_article_answer(response: Dict[str, Any]) -> bool:
+    return bool((response.get("metadata") or {}).get("sections"))
+
+
+def detail_button(topic: str) -> Dict[str, str]:
+    return {"title": DETAIL_BUTTON_TITLE, "payload": f'/more_detail{{"article_topic":"{topic}"}}'}
+
+
+def with_article_buttons(response: Dict[str, Any], utter_action: str) -> Dict[str, Any]:
+    """An article answer with its buttons: "More detail from the article" under a plain answer
+    (`utter_topic_<topic>`), then the feedback buttons. Other responses are left alone."""
+    if not is_article_answer(response):
         return response
-    return {**response, "buttons": [*response.get("buttons", []), *map(dict, FEEDBACK_BUTTONS)]}
+    extra = []
+    if response["metadata"].get("layer") == "plain" and utter_action.startswith(TOPIC_RESPONSE_PREFIX):
+        extra.append(detail_button(utter_action[len(TOPIC_RESPONSE_PREFIX) :]))
+    extra.extend(map(dict, FEEDBACK_BUTTONS))
+    return {**response, "buttons": [*response.get("buttons", []), *extra]}
 
 
 class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
@@ -62,23 +85,24 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         clinic_file = Path(kwargs.get("clinic_file", DEFAULT_CLINIC_FILE))
         # Read once at start-up: a broken clinic.yml stops the server with a clear message
         # instead of sending patients half-filled answers.
-        self.clinic_variables = response_variables(load_clinic(clinic_file))
+        clinic = load_clinic(clinic_file)
+        self.clinic_variables = response_variables(clinic)
+        self.next_steps = clinic.next_steps
 
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
     ) -> Optional[Dict[str, Any]]:
         response = await super().generate(utter_action, tracker, output_channel, **kwargs)
-        if response is None or utter_action in (CRISIS_RESPONSE, CRISIS_REMINDER):
+        if response is None:
             return response
-        if not tracker.get_slot(CRISIS_KIND_SLOT):
+        response = with_article_buttons(response, utter_action)
+        if self.next_steps and is_article_answer(response):
+            next_steps = await super().generate(NEXT_STEPS, tracker, output_channel, **kwargs)
+            response = with_last_line(response, (next_steps or {}).get("text"))
+        if utter_action in (CRISIS_RESPONSE, CRISIS_REMINDER) or not tracker.get_slot(CRISIS_KIND_SLOT):
             return response
         reminder = await super().generate(CRISIS_REMINDER, tracker, output_channel, **kwargs)
-        return with_crisis_reminder(response, (reminder or {}).get("text"))
-
-    def _fill_response(
-        self, response: Dict[str, Any], filled_slots: Optional[Dict[str, Any]] = None, **kwargs: Any
-    ) -> Dict[str, Any]:
-        return with_feedback_buttons(super()._fill_response(response, filled_slots, **kwargs))
+        return with_last_line(response, (reminder or {}).get("text"))
 
     def _response_variables(self, filled_slots: Dict[str, Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
         return {**self.clinic_variables, **(filled_slots or {}), **kwargs}

@@ -34,7 +34,8 @@ def clinic_variables() -> dict:
 @pytest.fixture(scope="session")
 def rendered(domain, clinic_variables) -> dict:
     """Every response's text as a patient sees it, clinic details filled in."""
-    return render_responses(domain["responses"], clinic_variables)
+    next_steps = load_clinic(ROOT / "clinic.yml").next_steps
+    return render_responses(domain["responses"], clinic_variables, next_steps=next_steps)
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from bot.clinic import load_clinic, response_variables
+from tools.readability import format_grades, grades_by_layer
 from tools.evaluation import (
     Result,
     configuration_responses,
@@ -78,7 +79,8 @@ def default_sets() -> list:
 
 def rendered_responses() -> dict:
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())
-    return render_responses(domain["responses"], response_variables(load_clinic(ROOT / "clinic.yml")))
+    clinic = load_clinic(ROOT / "clinic.yml")
+    return render_responses(domain["responses"], response_variables(clinic), next_steps=clinic.next_steps)
 
 
 def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers: int = 4) -> dict:
@@ -156,6 +158,9 @@ def main() -> int:
         print()
     if len(measured) > 1:
         print(format_crisis_summary([r for results in measured.values() for r in results[BOTH]]))
+    print()
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    print(format_grades(grades_by_layer(domain["responses"])))
     return 0
 
 

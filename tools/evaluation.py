@@ -322,18 +322,28 @@ def format_per_kind(per_kind: Mapping[str, Tuple[int, int, int]]) -> List[str]:
     ]
 
 
-def render_responses(domain_responses: Mapping[str, list], variables: Mapping[str, str]) -> Dict[str, str]:
-    """Each response's text with clinic placeholders filled: its first variation without a
-    condition under its name, and each variation for a slot value as "name:value"
-    (utter_crisis:overdose)."""
+def render_responses(
+    domain_responses: Mapping[str, list], variables: Mapping[str, str], next_steps: bool = False
+) -> Dict[str, str]:
+    """Each response's text as a patient reads it, clinic placeholders filled: its first
+    variation without a condition under its name, and each variation for a slot value as
+    "name:value" (utter_crisis:overdose). With `next_steps` (clinic.yml), article answers end
+    with the next-steps line, as bot/nlg.py sends them."""
     from rasa.core.nlg.interpolator import interpolate_text
 
+    def fill(variation: Mapping) -> str:
+        return interpolate_text(variation.get("text", ""), dict(variables))
+
+    last_line = fill(domain_responses["utter_next_steps"][0]) if next_steps else ""
     rendered = {}
     for name, variations in domain_responses.items():
         for variation in variations or []:
             condition = variation.get("condition")
             key = f"{name}{KIND_SEPARATOR}{condition[0]['value']}" if condition else name
-            rendered.setdefault(key, interpolate_text(variation.get("text", ""), dict(variables)))
+            text = fill(variation)
+            if last_line and (variation.get("metadata") or {}).get("sections"):
+                text = f"{text}\n{last_line}"
+            rendered.setdefault(key, text)
     return rendered
 
 

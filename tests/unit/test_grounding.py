@@ -1,8 +1,11 @@
 """Every article answer is traceable to the article, and the whole article is covered.
 
-A sentence counts as supported when most of its content lemmas occur in the sections the
-answer cites. The threshold leaves room for joining words ("its", "which") and short
-paraphrase, but not for a claim the article does not make.
+The article's wording (the detail layer): a sentence counts as supported when most of its
+content lemmas occur in the sections the answer cites. The threshold leaves room for joining
+words ("its", "which") and short paraphrase, but not for a claim the article does not make.
+
+The plain layer is held tighter, because it paraphrases: every content word must be in the
+cited sections or in the reviewed plain words of content/plain_words.yml.
 """
 
 import re
@@ -30,11 +33,19 @@ def content_lemmas(nlp, text):
     return {t.lemma_.lower() for t in nlp(text) if t.is_alpha and not t.is_stop and len(t.text) > 2}
 
 
-def article_answers(domain):
+def article_answers(domain, layer=None):
     for name, variations in domain["responses"].items():
         for v in variations:
-            if "sections" in v.get("metadata", {}):
+            metadata = v.get("metadata", {})
+            if "sections" in metadata and layer in (None, metadata.get("layer")):
                 yield name, v
+
+
+@pytest.fixture(scope="module")
+def plain_words(root):
+    import yaml
+
+    return yaml.safe_load((root / "content" / "plain_words.yml").read_text(encoding="utf-8"))["words"]
 
 
 def sentences(text):
@@ -56,9 +67,9 @@ def test_cited_sections_exist(domain, article):
             assert section in article.sections, f"{name} cites unknown section {section!r}"
 
 
-def test_every_sentence_of_every_answer_is_supported_by_its_sections(domain, article, nlp):
+def test_every_sentence_of_every_detail_answer_is_supported_by_its_sections(domain, article, nlp):
     unsupported = []
-    for name, v in article_answers(domain):
+    for name, v in article_answers(domain, layer="detail"):
         source = set()
         for section in v["metadata"]["sections"]:
             source |= content_lemmas(nlp, article.sections[section])
@@ -68,6 +79,59 @@ def test_every_sentence_of_every_answer_is_supported_by_its_sections(domain, art
             if support < SUPPORT_THRESHOLD:
                 unsupported.append((name, round(support, 2), sorted(lemmas - source), sentence))
     assert not unsupported, "\n".join(map(str, unsupported))
+
+
+def plain_content_words(nlp, text):
+    # Lower-cased first: the lookup lemmatiser leaves a capitalised "Studies" unlemmatised.
+    return content_lemmas(nlp, text.lower())
+
+
+def test_every_content_word_of_a_plain_answer_is_in_its_sections_or_the_plain_words(
+    domain, article, nlp, plain_words
+):
+    allowed_extra = set(plain_words) | {lemma for word in plain_words for lemma in plain_content_words(nlp, word)}
+    unsupported = []
+    for name, v in article_answers(domain, layer="plain"):
+        source = set().union(*(plain_content_words(nlp, article.sections[s]) for s in v["metadata"]["sections"]))
+        extra = plain_content_words(nlp, CITATION.sub("", v["text"])) - source - allowed_extra
+        if extra:
+            unsupported.append((name, sorted(extra)))
+    assert not unsupported, "\n".join(map(str, unsupported))
+
+
+def test_every_plain_word_is_used(domain, nlp, plain_words):
+    used = set()
+    for _, v in article_answers(domain, layer="plain"):
+        text = CITATION.sub("", v["text"]).lower()
+        used |= {t.text for t in nlp(text)} | plain_content_words(nlp, text)
+    assert not [w for w in plain_words if w not in used and not (plain_content_words(nlp, w) & used)]
+
+
+def test_a_plain_word_outside_the_list_is_caught(article, nlp, plain_words):
+    source = plain_content_words(nlp, article.sections["Clinical Applications of Ketamine Therapy"])
+    claim = "Ketamine cures depression for good."
+    assert {"cure", "good"} <= plain_content_words(nlp, claim) - source - set(plain_words)
+
+
+def test_every_topic_has_a_plain_answer_and_the_articles_wording(domain):
+    plain = {name[len("utter_topic_") :] for name, _ in article_answers(domain, layer="plain")}
+    detail = {v["condition"][0]["value"] for _, v in article_answers(domain, layer="detail")}
+    topics = {i[len("topic_") :] for i in domain["intents"] if i.startswith("topic_") and i != "topic_menu"}
+    assert plain == detail == topics
+    assert set(domain["slots"]["article_topic"]["values"]) == topics
+    for _, v in article_answers(domain):
+        assert v["metadata"].get("layer") in ("plain", "detail")
+
+
+def test_a_plain_answer_is_at_most_60_words(domain):
+    long = [(name, n) for name, v in article_answers(domain, layer="plain") if (n := len(CITATION.sub("", v["text"]).split())) > 60]
+    assert not long
+
+
+def test_a_plain_answer_cites_the_same_sections_as_its_detail(domain):
+    plain = {name[len("utter_topic_") :]: v["metadata"]["sections"] for name, v in article_answers(domain, layer="plain")}
+    detail = {v["condition"][0]["value"]: v["metadata"]["sections"] for _, v in article_answers(domain, layer="detail")}
+    assert plain == detail
 
 
 def test_an_invented_claim_is_caught(article, nlp):

@@ -9,16 +9,16 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.nlg import ClinicResponseGenerator, with_crisis_reminder
+from bot.nlg import ClinicResponseGenerator, with_last_line
 
 
 def test_the_reminder_is_the_last_line_of_the_same_reply():
     response = {"text": "BDNF is a protein.", "buttons": [{"title": "Helpful", "payload": "/feedback_helpful"}]}
-    out = with_crisis_reminder(response, "Call 988.")
+    out = with_last_line(response, "Call 988.")
     # One newline: a blank line would make Rasa's channels send the reminder as a message of
     # its own, apart from the answer's buttons.
     assert out == {**response, "text": "BDNF is a protein.\nCall 988."}
-    assert with_crisis_reminder(response, None) is response
+    assert with_last_line(response, None) is response
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,11 @@ def topic_intents(domain):
 def test_safety_response_has_exactly_one_wording(domain):
     variations = domain["responses"]["utter_safety"]
     assert len(variations) == 1, "must always be the same words"
-    assert set(variations[0]) == {"text"}, "no buttons, conditions or channel variants"
+    assert set(variations[0]) == {"text", "buttons"}, "no conditions or channel variants"
+    # Its one button lets the widget keep the question for the provider (in the browser only).
+    assert variations[0]["buttons"] == [
+        {"title": "Add this question to my list for my provider", "payload": "/save_question_for_provider"}
+    ]
 
 
 def test_safety_response_routes_to_a_provider_and_the_clinic(rendered, clinic_variables):
