@@ -8,7 +8,10 @@ Definitions, agreed with the dialogue design (domain.yml, data/rules):
   crisis* is the `crisis_category` the NLU gave the patient message it answered;
 - a message's *topic* is its `topic_*` intent (the topic menu is not a topic);
 - a feedback tap counts for the topic of the latest article answer (`utter_topic_*`) before
-  it in the same conversation.
+  it in the same conversation;
+- a patient *saved a question for their provider* when their conversation has the
+  `save_question_for_provider` intent (the widget's button under the safety response). The
+  questions themselves stay in the patient's browser: only the count is known here.
 Days are the report machine's local calendar days.
 """
 
@@ -28,6 +31,7 @@ UNANSWERED_ACTION = "utter_out_of_scope"
 SAFETY_ACTION = "utter_safety"
 CRISIS_ACTION = "utter_crisis"
 FEEDBACK = {"feedback_helpful": "helpful", "feedback_not_helpful": "not_helpful"}
+SAVED_QUESTION = "save_question_for_provider"
 NOT_A_TOPIC = {"topic_menu"}
 CRISIS_KIND = "crisis_category"
 
@@ -86,6 +90,7 @@ def compute_figures(
     per_day: Dict[date, Counter] = defaultdict(Counter)
     senders_per_day: Dict[date, set] = defaultdict(set)
     senders: set = set()
+    question_savers: set = set()
     topics: Counter[str] = Counter()
     crisis_kinds: Counter[str] = Counter()
     feedback: Dict[str, Counter] = defaultdict(Counter)
@@ -106,6 +111,9 @@ def compute_figures(
                 topic = last_article.get(sender)
                 if topic:
                     feedback[topic][FEEDBACK[intent]] += 1
+                continue
+            if intent == SAVED_QUESTION:
+                question_savers.add(sender)
                 continue
             per_day[day]["messages"] += 1
             last_user[sender] = row
@@ -158,6 +166,7 @@ def compute_figures(
             "crisis_responses": sum(d["crisis_responses"] for d in daily),
             "feedback_helpful": helpful,
             "feedback_not_helpful": not_helpful,
+            "patients_saving_questions": len(question_savers),
         },
         "per_day": daily,
         "questions_per_topic": dict(sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))),

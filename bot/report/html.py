@@ -98,6 +98,7 @@ def render_report(figures: Dict, generated: Optional[datetime] = None) -> str:
         _card(t["safety_responses"], "safety responses"),
         _card(t["crisis_responses"], "crisis responses"),
         _card(f"{t['feedback_helpful']} / {t['feedback_not_helpful']}", "answers rated helpful / not helpful"),
+        _card(t["patients_saving_questions"], "patients who saved a question for their provider"),
         "</div>",
         "<h2>How much the bot was used</h2>",
         _img("activity", pngs.get("activity")),

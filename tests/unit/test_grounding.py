@@ -86,9 +86,7 @@ def plain_content_words(nlp, text):
     return content_lemmas(nlp, text.lower())
 
 
-def test_every_content_word_of_a_plain_answer_is_in_its_sections_or_the_plain_words(
-    domain, article, nlp, plain_words
-):
+def test_every_content_word_of_a_plain_answer_is_in_its_sections_or_the_plain_words(domain, article, nlp, plain_words):
     allowed_extra = set(plain_words) | {lemma for word in plain_words for lemma in plain_content_words(nlp, word)}
     unsupported = []
     for name, v in article_answers(domain, layer="plain"):
@@ -124,12 +122,18 @@ def test_every_topic_has_a_plain_answer_and_the_articles_wording(domain):
 
 
 def test_a_plain_answer_is_at_most_60_words(domain):
-    long = [(name, n) for name, v in article_answers(domain, layer="plain") if (n := len(CITATION.sub("", v["text"]).split())) > 60]
+    long = [
+        (name, n)
+        for name, v in article_answers(domain, layer="plain")
+        if (n := len(CITATION.sub("", v["text"]).split())) > 60
+    ]
     assert not long
 
 
 def test_a_plain_answer_cites_the_same_sections_as_its_detail(domain):
-    plain = {name[len("utter_topic_") :]: v["metadata"]["sections"] for name, v in article_answers(domain, layer="plain")}
+    plain = {
+        name[len("utter_topic_") :]: v["metadata"]["sections"] for name, v in article_answers(domain, layer="plain")
+    }
     detail = {v["condition"][0]["value"]: v["metadata"]["sections"] for _, v in article_answers(domain, layer="detail")}
     assert plain == detail
 

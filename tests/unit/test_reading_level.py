@@ -6,7 +6,6 @@ import pytest
 from tools.readability import GRADE_LIMITS, answer_text, grade, grades_by_layer
 
 
-
 @pytest.fixture(scope="module")
 def layers(domain):
     return grades_by_layer(domain["responses"])

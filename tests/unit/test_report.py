@@ -49,6 +49,8 @@ ROWS = [
     *turn("a", T0 + 4, "feedback_not_helpful", "utter_feedback_not_helpful", "/feedback_not_helpful"),
     *turn("b", T0 + 5, "clinical_decision", "utter_safety"),
     *turn("b", T0 + 6, "feedback_helpful", "utter_feedback_helpful"),  # no article before it: not counted
+    *turn("b", T0 + 7, "save_question_for_provider", "utter_question_saved", "/save_question_for_provider"),
+    *turn("b", T0 + 8, "save_question_for_provider", "utter_question_saved", "/save_question_for_provider"),
     *turn("c", T0 + DAY * 2, "crisis", "utter_crisis"),
     *turn("c", T0 + DAY * 2 + 1, "topic_nmda_receptors", "utter_topic_nmda_receptors"),
     *turn("c", T0 + DAY * 2 + 2, "topic_bdnf", "utter_topic_bdnf"),
@@ -71,6 +73,7 @@ def test_figures_follow_the_agreed_definitions():
         "crisis_responses": 1,
         "feedback_helpful": 1,
         "feedback_not_helpful": 2,
+        "patients_saving_questions": 1,  # one patient, two questions: a tap is not a message
     }
     assert f["per_day"] == [
         {

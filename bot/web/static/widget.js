@@ -22,6 +22,12 @@
  * - Fail-safe: when the bot cannot answer (no connection, an error, a time-out) and the
  *   patient's message matches the crisis word list of that same reply, the crisis lines for
  *   that kind of crisis are shown here instead of the usual error.
+ * - "My questions": under the fixed safety response, the patient can add the question they
+ *   asked to a list for their provider, then view, edit, copy and print it. The list lives in
+ *   sessionStorage only and is never sent anywhere; the bot only hears that a question was
+ *   saved (the button's payload, no text), which the staff report counts.
+ * - "Read aloud" uses the browser's own speech synthesis (nothing is sent anywhere) and is
+ *   not shown where the browser has none.
  */
 (function () {
   "use strict";
@@ -40,8 +46,13 @@
   var STORAGE_KEY = "clinic-chat:" + botUrl;
   var CRISIS_KEY = "clinic-chat-crisis:" + botUrl;
   var emergencyNumber = /^\+?[0-9][0-9 ()-]{0,18}$/.test(data.emergencyNumber || "") ? data.emergencyNumber : "";
+  var QUESTIONS_KEY = "clinic-chat-questions:" + botUrl;
   var FEEDBACK_PREFIX = "/feedback_";
+  var SAVE_QUESTION = "/save_question_for_provider";
   var GREETING = "/greet";
+  var MAX_QUESTIONS = 50;
+  var canSpeak = typeof window.speechSynthesis === "object" && window.speechSynthesis !== null &&
+    typeof window.SpeechSynthesisUtterance === "function";
 
   // ---------- state (sessionStorage only) ----------
 
@@ -67,6 +78,28 @@
     try {
       window.sessionStorage.setItem(STORAGE_KEY, JSON.stringify(state));
     } catch (e) { /* storage full or blocked: the chat still works, it just won't survive a reload */ }
+  }
+
+  // The patient's questions for their provider: [{text}], apart from the conversation so that
+  // clearing the conversation can keep them.
+  function loadQuestions() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(QUESTIONS_KEY) || "[]");
+      if (Array.isArray(saved)) {
+        return saved.filter(function (q) { return q && typeof q.text === "string" && q.text.trim(); })
+          .slice(0, MAX_QUESTIONS);
+      }
+    } catch (e) { /* unreadable or blocked storage */ }
+    return [];
+  }
+
+  var questions = loadQuestions();
+
+  function saveQuestions() {
+    try {
+      window.sessionStorage.setItem(QUESTIONS_KEY, JSON.stringify(questions));
+    } catch (e) { /* kept for this page only */ }
+    renderQuestionsCount();
   }
 
   // ---------- small DOM helpers ----------
@@ -136,13 +169,15 @@
   var helpButton = el("button", { type: "button", className: "kcw-header-button kcw-help-button",
                                   "aria-expanded": "false", "aria-controls": "kcw-help-panel",
                                   text: "Get help now" });
+  var questionsButton = el("button", { type: "button", className: "kcw-header-button kcw-questions-button",
+                                       "aria-expanded": "false", "aria-controls": "kcw-questions-panel" });
   var clearButton = el("button", { type: "button", className: "kcw-header-button", text: "Clear conversation" });
   var closeButton = el("button", { type: "button", className: "kcw-header-button kcw-close",
                                     "aria-label": "Close chat" },
                        [el("span", { "aria-hidden": "true", text: "\u00d7" })]);
   var header = el("div", { className: "kcw-header" }, [
     el("div", { className: "kcw-heading" }, [title, subtitle]),
-    el("div", { className: "kcw-header-actions" }, [helpButton, clearButton, closeButton])
+    el("div", { className: "kcw-header-actions" }, [helpButton, questionsButton, clearButton, closeButton])
   ]);
   var helpTitle = el("h3", { id: "kcw-help-title", className: "kcw-help-title", tabindex: "-1", text: "Get help now" });
   var helpBody = el("div", { className: "kcw-help-body" });
@@ -150,6 +185,36 @@
   var helpPanel = el("section", { id: "kcw-help-panel", className: "kcw-help-panel",
                                   "aria-labelledby": "kcw-help-title", hidden: "" },
                      [helpTitle, helpBody, helpBack]);
+
+  var questionsTitle = el("h3", { id: "kcw-questions-title", className: "kcw-panel-title", tabindex: "-1",
+                                  text: "My questions for my provider" });
+  var questionsIntro = el("p", { className: "kcw-panel-intro",
+    text: "Kept in this browser tab only: they are not sent to the clinic. Bring them to your appointment." });
+  var questionsList = el("ol", { className: "kcw-questions" });
+  var questionsEmpty = el("p", { className: "kcw-panel-intro",
+    text: "No questions yet. When I can't answer a question about your own care, you can add it here." });
+  var newQuestion = el("textarea", { id: "kcw-new-question", className: "kcw-input kcw-question-input", rows: "2",
+                                     maxlength: String(MAX_CHARS) });
+  var addQuestionButton = el("button", { type: "submit", className: "kcw-retry", text: "Add" });
+  var addQuestionForm = el("form", { className: "kcw-question-form" }, [
+    el("label", { "for": "kcw-new-question", text: "Add a question" }), newQuestion, addQuestionButton
+  ]);
+  var copyButton = el("button", { type: "button", className: "kcw-retry", text: "Copy list" });
+  var printButton = el("button", { type: "button", className: "kcw-retry", text: "Print list" });
+  var questionsBack = el("button", { type: "button", className: "kcw-retry", text: "Back to the chat" });
+  var questionsStatus = el("p", { className: "kcw-questions-status", role: "status" });
+  var questionsPanel = el("section", { id: "kcw-questions-panel", className: "kcw-panel",
+                                       "aria-labelledby": "kcw-questions-title", hidden: "" }, [
+    questionsTitle, questionsIntro, questionsEmpty, questionsList, addQuestionForm,
+    el("div", { className: "kcw-panel-actions" }, [copyButton, printButton, questionsBack]),
+    questionsStatus
+  ]);
+  var confirmText = el("p", { id: "kcw-confirm-text", text: "Also clear your list of questions for your provider?" });
+  var keepListButton = el("button", { type: "button", className: "kcw-retry", text: "Clear the chat, keep my list" });
+  var clearBothButton = el("button", { type: "button", className: "kcw-retry", text: "Clear both" });
+  var cancelClearButton = el("button", { type: "button", className: "kcw-retry", text: "Cancel" });
+  var confirmClear = el("div", { className: "kcw-confirm", role: "group", "aria-labelledby": "kcw-confirm-text",
+                                 hidden: "" }, [confirmText, keepListButton, clearBothButton, cancelClearButton]);
   var noticeEl = el("p", { className: "kcw-notice", id: "kcw-notice", text: notice });
 
   var log = el("div", { className: "kcw-log", role: "log", "aria-live": "polite",
@@ -176,7 +241,7 @@
 
   var dialog = el("div", { id: "kcw-dialog", className: "kcw-dialog", role: "dialog",
                            "aria-labelledby": "kcw-title", "aria-describedby": "kcw-notice", hidden: "" },
-                  [header, helpPanel, noticeEl, log, typing, status, form, help]);
+                  [header, confirmClear, helpPanel, questionsPanel, noticeEl, log, typing, status, form, help]);
   root.appendChild(dialog);
   root.appendChild(launcher);
 
@@ -184,22 +249,208 @@
 
   function scrollToEnd() { log.scrollTop = log.scrollHeight; }
 
+  // `message.question`, on a bot message: what the patient typed that it answers.
   function addMessage(message, remember) {
-    if (remember !== false) { state.messages.push(message); saveState(); }
+    var live = remember !== false;
+    if (live) { state.messages.push(message); saveState(); }
+    if (live && message.from === "bot") stopReading(); // a new answer starts: stop reading the last one
     var bubble = el("div", { className: "kcw-msg kcw-" + message.from });
     bubble.appendChild(el("span", { className: "kcw-visually-hidden",
                                     text: message.from === "bot" ? "Assistant: " : "You: " }));
     renderText(bubble, message.text || "");
     log.appendChild(bubble);
+    if (message.from === "bot" && canSpeak && message.text) log.appendChild(readAloudRow(message));
 
     var buttons = (message.buttons || []).filter(function (b) {
       return b && typeof b.title === "string" && typeof b.payload === "string";
     });
-    var replies = buttons.filter(function (b) { return b.payload.indexOf(FEEDBACK_PREFIX) !== 0; });
-    var feedback = buttons.filter(function (b) { return b.payload.indexOf(FEEDBACK_PREFIX) === 0; });
+    var isFeedback = function (b) { return b.payload.indexOf(FEEDBACK_PREFIX) === 0; };
+    var isSave = function (b) { return b.payload === SAVE_QUESTION; };
+    var replies = buttons.filter(function (b) { return !isFeedback(b) && !isSave(b); });
+    var feedback = buttons.filter(isFeedback);
+    var save = buttons.filter(isSave);
+    if (save.length && message.question) log.appendChild(saveQuestionRow(save[0], message));
     if (replies.length) log.appendChild(quickReplies(replies));
     if (feedback.length) log.appendChild(feedbackRow(feedback, message));
     scrollToEnd();
+  }
+
+  // ---------- read aloud (the browser's own speech synthesis; nothing leaves the page) ----------
+
+  var reading = null; // the button of the answer being read
+
+  function stopReading() {
+    if (!canSpeak) return;
+    if (reading) { reading.textContent = "Read aloud"; reading = null; }
+    window.speechSynthesis.cancel();
+  }
+
+  function readAloudRow(message) {
+    var button = el("button", { type: "button", className: "kcw-read", text: "Read aloud" });
+    button.addEventListener("click", function () {
+      var wasReading = reading === button;
+      stopReading();
+      if (wasReading) return;
+      var utterance = new window.SpeechSynthesisUtterance(message.text);
+      utterance.lang = document.documentElement.lang || "en";
+      utterance.onend = utterance.onerror = function () {
+        if (reading === button) { button.textContent = "Read aloud"; reading = null; }
+      };
+      reading = button;
+      button.textContent = "Stop reading";
+      window.speechSynthesis.speak(utterance);
+    });
+    return el("div", { className: "kcw-msg-actions" }, [button]);
+  }
+
+  // ---------- the patient's questions for their provider (sessionStorage only) ----------
+
+  function saveQuestionRow(button, message) {
+    var row = el("div", { className: "kcw-save-question" });
+    function showSaved() {
+      while (row.firstChild) row.removeChild(row.firstChild);
+      var view = el("button", { type: "button", className: "kcw-reply", text: "View my questions" });
+      view.addEventListener("click", openQuestions);
+      row.appendChild(el("span", { className: "kcw-saved", text: "Added to your list for your provider." }));
+      row.appendChild(view);
+      return view;
+    }
+    if (message.questionSaved) { showSaved(); return row; }
+    var add = el("button", { type: "button", className: "kcw-reply kcw-save-button", text: button.title });
+    add.addEventListener("click", function () {
+      if (pending || !addQuestion(message.question)) return;
+      message.questionSaved = true;
+      saveState();
+      showSaved().focus();
+      // The bot hears only that a question was saved (no text): its short reply, and a count
+      // in the staff report.
+      send(SAVE_QUESTION, null, false);
+    });
+    row.appendChild(add);
+    return row;
+  }
+
+  function addQuestion(text) {
+    var question = (text || "").trim().slice(0, MAX_CHARS);
+    if (!question) return false;
+    if (questions.length >= MAX_QUESTIONS) {
+      status.textContent = "Your list is full. Remove a question to add another.";
+      return false;
+    }
+    questions.push({ text: question });
+    saveQuestions();
+    renderQuestions();
+    return true;
+  }
+
+  function renderQuestionsCount() {
+    questionsButton.textContent = questions.length ? "My questions (" + questions.length + ")" : "My questions";
+  }
+
+  function renderQuestions() {
+    while (questionsList.firstChild) questionsList.removeChild(questionsList.firstChild);
+    questionsEmpty.hidden = questions.length > 0;
+    questionsList.hidden = !questions.length;
+    copyButton.hidden = printButton.hidden = !questions.length;
+    questions.forEach(function (q, i) { questionsList.appendChild(questionItem(q, i)); });
+  }
+
+  function questionItem(question, index) {
+    var number = String(index + 1);
+    var item = el("li", { className: "kcw-question" });
+    var edit = el("button", { type: "button", className: "kcw-small-button", text: "Edit",
+                              "aria-label": "Edit question " + number });
+    var remove = el("button", { type: "button", className: "kcw-small-button", text: "Remove",
+                                "aria-label": "Remove question " + number });
+    item.appendChild(el("p", { className: "kcw-question-text", text: question.text }));
+    item.appendChild(el("div", { className: "kcw-question-actions" }, [edit, remove]));
+    edit.addEventListener("click", function () { editQuestion(item, index); });
+    remove.addEventListener("click", function () {
+      questions.splice(index, 1);
+      saveQuestions();
+      renderQuestions();
+      questionsStatus.textContent = "Question " + number + " removed.";
+      questionsTitle.focus();
+    });
+    return item;
+  }
+
+  function editQuestion(item, index) {
+    var id = "kcw-edit-question-" + index;
+    var box = el("textarea", { id: id, className: "kcw-input kcw-question-input", rows: "3",
+                               maxlength: String(MAX_CHARS) });
+    box.value = questions[index].text;
+    var saveEdit = el("button", { type: "button", className: "kcw-small-button", text: "Save" });
+    var cancel = el("button", { type: "button", className: "kcw-small-button", text: "Cancel" });
+    while (item.firstChild) item.removeChild(item.firstChild);
+    item.appendChild(el("label", { "for": id, text: "Edit question " + (index + 1) }));
+    item.appendChild(box);
+    item.appendChild(el("div", { className: "kcw-question-actions" }, [saveEdit, cancel]));
+    function back() {
+      renderQuestions();
+      var again = questionsList.querySelectorAll(".kcw-question")[index];
+      (again ? again.querySelector("button") : questionsTitle).focus();
+    }
+    saveEdit.addEventListener("click", function () {
+      var text = box.value.trim().slice(0, MAX_CHARS);
+      if (text) questions[index].text = text; else questions.splice(index, 1);
+      saveQuestions();
+      questionsStatus.textContent = text ? "Question saved." : "Question removed.";
+      back();
+    });
+    cancel.addEventListener("click", back);
+    box.focus();
+  }
+
+  function today() {
+    return new Date().toLocaleDateString(undefined, { year: "numeric", month: "long", day: "numeric" });
+  }
+
+  function questionsAsText() {
+    return clinicName + ": my questions for my provider (" + today() + ")\n" +
+      questions.map(function (q, i) { return (i + 1) + ". " + q.text; }).join("\n");
+  }
+
+  function copyQuestions() {
+    var text = questionsAsText();
+    var copied = function () { questionsStatus.textContent = "Copied. You can paste your questions anywhere."; };
+    var byHand = function () {
+      var scratch = el("textarea", { "aria-hidden": "true", className: "kcw-visually-hidden" });
+      scratch.value = text;
+      questionsPanel.appendChild(scratch);
+      scratch.select();
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      scratch.remove();
+      if (ok) copied();
+      else questionsStatus.textContent = "Copying is blocked here: select the questions and copy them yourself.";
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(copied, byHand);
+    else byHand();
+  }
+
+  // A clean page for the appointment: the clinic's name, the date and the questions. The
+  // sheet sits outside the widget; the print stylesheet shows it alone while it is printed.
+  function printQuestions() {
+    var old = document.querySelector(".kcw-print-sheet");
+    if (old) old.remove();
+    var list = el("ol", {});
+    questions.forEach(function (q) { list.appendChild(el("li", { text: q.text })); });
+    var sheet = el("div", { className: "kcw-print-sheet" }, [
+      el("h1", { text: clinicName }),
+      el("h2", { text: "My questions for my provider" }),
+      el("p", { text: today() }),
+      list
+    ]);
+    document.body.appendChild(sheet);
+    document.documentElement.classList.add("kcw-printing");
+    var done = function () {
+      document.documentElement.classList.remove("kcw-printing");
+      sheet.remove();
+      window.removeEventListener("afterprint", done);
+    };
+    window.addEventListener("afterprint", done);
+    window.print();
   }
 
   function quickReplies(buttons) {
@@ -367,18 +618,40 @@
     }
   }
 
-  function openHelp() {
-    helpPanel.hidden = false;
-    dialog.classList.add("kcw-help-open");
-    helpButton.setAttribute("aria-expanded", "true");
-    helpTitle.focus();
+  // ---------- panels: "Get help now" and "My questions" take the chat's place ----------
+
+  var openPanel = null; // {panel, button}
+
+  function showPanel(panel, button, heading) {
+    closePanel(false);
+    confirmClear.hidden = true;
+    panel.hidden = false;
+    dialog.classList.add("kcw-panel-open");
+    button.setAttribute("aria-expanded", "true");
+    openPanel = { panel: panel, button: button };
+    heading.focus();
   }
 
-  function closeHelp() {
-    helpPanel.hidden = true;
-    dialog.classList.remove("kcw-help-open");
-    helpButton.setAttribute("aria-expanded", "false");
-    helpButton.focus();
+  function closePanel(returnFocus) {
+    if (!openPanel) return;
+    var was = openPanel;
+    openPanel = null;
+    was.panel.hidden = true;
+    dialog.classList.remove("kcw-panel-open");
+    was.button.setAttribute("aria-expanded", "false");
+    if (returnFocus !== false) was.button.focus();
+  }
+
+  function openHelp() { showPanel(helpPanel, helpButton, helpTitle); }
+
+  function openQuestions() {
+    renderQuestions();
+    questionsStatus.textContent = "";
+    showPanel(questionsPanel, questionsButton, questionsTitle);
+  }
+
+  function togglePanel(panel, opener) {
+    if (openPanel && openPanel.panel === panel) closePanel(); else opener();
   }
 
   // Shown instead of the usual error when the bot could not answer a message that matches
@@ -429,7 +702,8 @@
         if (!body.length) addMessage({ from: "bot", text: "Sorry, I have no answer to that. Please try asking in other words." });
         body.forEach(function (m) {
           if (m && (typeof m.text === "string" || Array.isArray(m.buttons))) {
-            addMessage({ from: "bot", text: m.text || "", buttons: m.buttons || [] });
+            addMessage({ from: "bot", text: m.text || "", buttons: m.buttons || [],
+                         question: fromInput ? payload : "" });
           }
         });
         focusInput();
@@ -474,6 +748,7 @@
   }
 
   function close() {
+    stopReading();
     dialog.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
     root.classList.remove("kcw-is-open");
@@ -483,6 +758,9 @@
   }
 
   function clearConversation() {
+    stopReading();
+    closePanel(false);
+    confirmClear.hidden = true;
     state = { id: newConversationId(), messages: [], draft: "", open: true };
     saveState();
     while (log.firstChild) log.removeChild(log.firstChild);
@@ -494,14 +772,42 @@
 
   launcher.addEventListener("click", function () { if (dialog.hidden) open(); else close(); });
   closeButton.addEventListener("click", close);
-  clearButton.addEventListener("click", clearConversation);
-  helpButton.addEventListener("click", function () { if (helpPanel.hidden) openHelp(); else closeHelp(); });
-  helpBack.addEventListener("click", closeHelp);
+  // Clearing the chat asks first whether the list of questions goes too.
+  clearButton.addEventListener("click", function () {
+    if (!questions.length) { clearConversation(); return; }
+    closePanel(false);
+    confirmClear.hidden = false;
+    keepListButton.focus();
+  });
+  keepListButton.addEventListener("click", clearConversation);
+  clearBothButton.addEventListener("click", function () {
+    questions = [];
+    saveQuestions();
+    renderQuestions();
+    clearConversation();
+    status.textContent = "Conversation and list of questions cleared";
+  });
+  cancelClearButton.addEventListener("click", function () { confirmClear.hidden = true; clearButton.focus(); });
+  helpButton.addEventListener("click", function () { togglePanel(helpPanel, openHelp); });
+  helpBack.addEventListener("click", function () { closePanel(); });
+  questionsButton.addEventListener("click", function () { togglePanel(questionsPanel, openQuestions); });
+  questionsBack.addEventListener("click", function () { closePanel(); });
+  copyButton.addEventListener("click", copyQuestions);
+  printButton.addEventListener("click", printQuestions);
+  addQuestionForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    if (!addQuestion(newQuestion.value)) return;
+    newQuestion.value = "";
+    questionsStatus.textContent = "Question added.";
+    newQuestion.focus();
+  });
   dialog.addEventListener("keydown", function (e) {
     if (e.key !== "Escape") return;
     e.preventDefault();
-    // Escape closes the help panel first, then the chat.
-    if (!helpPanel.hidden) closeHelp(); else close();
+    // Escape closes an open panel or question first, then the chat.
+    if (openPanel) closePanel();
+    else if (!confirmClear.hidden) { confirmClear.hidden = true; clearButton.focus(); }
+    else close();
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
@@ -522,6 +828,8 @@
     document.head.appendChild(css);
     document.body.appendChild(root);
     renderHelpPanel();
+    renderQuestionsCount();
+    renderQuestions();
     loadCrisisInfo();
     state.messages.forEach(function (m) { addMessage(m, false); });
     input.value = state.draft || "";
