@@ -209,6 +209,12 @@ def test_the_list_answers_and_choices_have_no_accessibility_violations(browser, 
     ask(page, "how does ketamine work?")
     assert run_axe(page) == [], "a plain answer with read-aloud and more detail"
     ask(page, "what is BDNF?")
+    # The question at the top of the log, so that the picture shows the whole answer.
+    page.evaluate("""() => {
+        const log = document.querySelector('.kcw-log');
+        const asked = [...log.querySelectorAll('.kcw-user')].pop();
+        log.scrollTop = asked.offsetTop - log.offsetTop - 8;
+    }""")
     ARTIFACTS.mkdir(exist_ok=True)
     page.get_by_role("dialog").screenshot(path=str(ARTIFACTS / f"plain-answer-{width}px.png"))
     ask(page, CLINICAL_QUESTION)
