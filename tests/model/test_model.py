@@ -45,8 +45,16 @@ REPRESENTATIVE = {
     "out_of_scope": ["how much does ketamine cost", "does my insurance cover it"],
     "feedback_helpful": ["/feedback_helpful", "that answer was helpful"],
     "feedback_not_helpful": ["/feedback_not_helpful", "that didn't answer my question"],
+    # A fresh conversation has no topic yet: the choice of topics (tests/stories for the rest).
+    "more_detail": ['/more_detail{"article_topic":"ptsd"}', "tell me more"],
+    "save_question_for_provider": ["/save_question_for_provider", "i'll ask my provider about that"],
 }
-SPECIAL = {"clinical_decision": "utter_safety"}
+SPECIAL = {"clinical_decision": "utter_safety", "save_question_for_provider": "utter_question_saved"}
+# What a message of these intents gets in a fresh conversation, by message.
+BY_TEXT = {
+    '/more_detail{"article_topic":"ptsd"}': "utter_article_detail:ptsd",
+    "tell me more": "utter_article_detail",
+}
 
 
 def crisis_texts(rendered):
@@ -64,7 +72,7 @@ def test_representative_question_gets_its_response(chat, rendered, intent, text)
     if intent == "crisis":  # one wording per kind of crisis: tests/model/test_crisis.py
         assert replies[0]["text"] in crisis_texts(rendered).values()
         return
-    expected = rendered[SPECIAL.get(intent, f"utter_{intent}")]
+    expected = rendered[BY_TEXT.get(text) or SPECIAL.get(intent, f"utter_{intent}")]
     assert replies[0]["text"] == expected
 
 

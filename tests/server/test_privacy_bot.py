@@ -157,6 +157,7 @@ SCRIPT = {
     ],
     "p2": [
         ("should i stop my lexapro before ketamine", "utter_safety"),
+        ("/save_question_for_provider", "utter_question_saved"),
         ("how much is one infusion", "utter_out_of_scope"),
         ("how much does an infusion cost", "utter_out_of_scope"),
         ("can you send the price list to jane.doe@example.com", "utter_out_of_scope"),
@@ -168,6 +169,8 @@ SCRIPT = {
     ],
     "p4": [
         ("is ketamine safe for me if i have high blood pressure", "utter_safety"),
+        ("/save_question_for_provider", "utter_question_saved"),
+        ("/save_question_for_provider", "utter_question_saved"),
         ("do you take insurance", "utter_out_of_scope"),
         ("what is bdnf", "utter_topic_bdnf"),
         ("/feedback_helpful", "utter_feedback_helpful"),
@@ -216,6 +219,7 @@ def test_report_figures_are_exact(report_store):
         "crisis_responses": 1,
         "feedback_helpful": 3,
         "feedback_not_helpful": 1,
+        "patients_saving_questions": 2,  # p4 saved two: a count of patients, and taps are not messages
     }
     today = [d for d in f["per_day"] if d["messages"]]
     assert len(today) == 1 and len(f["per_day"]) == 8  # the 7 days before today, and today

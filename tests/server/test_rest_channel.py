@@ -97,3 +97,20 @@ def test_a_patients_words_are_not_logged_when_a_request_is_refused(shared_bot):
     secret = "my-secret-words-" + uuid.uuid4().hex
     post(shared_bot, json.dumps({"sender": 5, "message": secret}).encode())
     assert secret not in shared_bot.log_path.read_text(errors="replace")
+
+
+def test_other_clients_get_the_layers_and_the_save_button_as_plain_buttons(shared_bot, rendered):
+    """REST clients (and `make shell`) see the widget's extras as ordinary buttons whose
+    payloads work when sent back."""
+    sender = uuid.uuid4().hex
+    answer = post(shared_bot, ask("what is glutamate", sender))[1][0]
+    assert answer["text"] == rendered["utter_topic_glutamate"]
+    detail = next(b for b in answer["buttons"] if b["title"] == "More detail from the article")
+    assert post(shared_bot, ask(detail["payload"], sender))[1][0]["text"] == rendered["utter_article_detail:glutamate"]
+    assert post(shared_bot, ask("tell me more", sender))[1][0]["text"] == rendered["utter_article_detail:glutamate"]
+
+    safety = post(shared_bot, ask("can I take ketamine with my lithium", sender))[1][0]
+    assert safety["text"] == rendered["utter_safety"]
+    assert [b["payload"] for b in safety["buttons"]] == ["/save_question_for_provider"]
+    saved = post(shared_bot, ask("/save_question_for_provider", sender))[1][0]
+    assert saved["text"] == rendered["utter_question_saved"]

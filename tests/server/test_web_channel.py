@@ -70,7 +70,11 @@ def test_a_question_gets_the_article_answer_with_feedback_buttons(bot, rendered)
     status, _, replies = chat(bot, "what is BDNF?")
     assert status == 200
     assert replies[0]["text"] == rendered["utter_topic_bdnf"]
-    assert [b["payload"] for b in replies[0]["buttons"]] == ["/feedback_helpful", "/feedback_not_helpful"]
+    assert [b["payload"] for b in replies[0]["buttons"]] == [
+        '/more_detail{"article_topic":"bdnf"}',
+        "/feedback_helpful",
+        "/feedback_not_helpful",
+    ]
 
 
 def test_a_personal_question_gets_the_fixed_safety_response(bot, rendered):

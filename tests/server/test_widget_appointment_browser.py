@@ -123,7 +123,9 @@ def test_the_list_can_be_copied_and_printed_on_a_clean_page(browser, bot, render
     assert sheet.locator("li").all_text_contents() == [CLINICAL_QUESTION]
     today = page.evaluate("new Date().toLocaleDateString(undefined, {year: 'numeric', month: 'long', day: 'numeric'})")
     assert today in sheet.inner_text()
-    assert page.locator("main").is_hidden() and page.locator(".kcw-root").is_hidden(), "nothing else on the page"
+    assert (
+        page.locator("main:not(.kcw-print-sheet)").is_hidden() and page.locator(".kcw-root").is_hidden()
+    ), "nothing else on the page"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "questions-printed.png"))
 
@@ -203,11 +205,18 @@ def test_the_list_answers_and_choices_have_no_accessibility_violations(browser, 
     # axe-core is injected as an inline script, so this page's policy is not enforced.
     page, _ = clinic_page(browser, bot.url, enforce_csp=False, viewport={"width": width, "height": height})
     page.add_init_script(SPEECH_STUB)
+    page.add_init_script("window.print = () => {};")
     page.reload()
     wait_for_saved_crisis_lines(page)
     open_widget(page)
     ask(page, "how does ketamine work?")
     assert run_axe(page) == [], "a plain answer with read-aloud and more detail"
+    before = page.locator(".kcw-bot").count()
+    page.get_by_role("button", name="More detail from the article").click()
+    wait_for_reply(page, before)
+    assert bot_texts(page)[-1] == rendered["utter_article_detail:how_it_works"]
+    page.get_by_role("button", name="Read aloud").last.click()
+    assert run_axe(page) == [], "the article's wording, being read aloud"
     ask(page, "what is BDNF?")
     # The question at the top of the log, so that the picture shows the whole answer.
     page.evaluate("""() => {
@@ -226,6 +235,12 @@ def test_the_list_answers_and_choices_have_no_accessibility_violations(browser, 
     page.keyboard.press("Escape")
     page.get_by_role("button", name="My questions (1)").click()
     page.get_by_role("dialog").screenshot(path=str(ARTIFACTS / f"questions-{width}px.png"))
+    page.get_by_role("button", name="Print list").click()
+    page.emulate_media(media="print")
+    assert page.locator(".kcw-print-sheet").is_visible()
+    assert run_axe(page) == [], "the printed list"
+    page.evaluate("() => window.dispatchEvent(new Event('afterprint'))")
+    page.emulate_media(media="screen")
     page.keyboard.press("Escape")
     page.get_by_role("button", name="Clear conversation").click()
     assert run_axe(page) == [], "the choice before clearing"

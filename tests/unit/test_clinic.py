@@ -139,3 +139,13 @@ def test_a_separate_hours_text_is_refused_so_there_is_one_truth(raw):
 def test_check_clinic_rejects_what_the_open_now_extra_would_trip_on(raw, change, message):
     with pytest.raises(ClinicConfigError, match=message):
         parse_clinic({**raw, **change})
+
+
+def test_next_steps_is_on_unless_switched_off_and_must_be_true_or_false(root):
+    import yaml
+
+    data = yaml.safe_load((root / "clinic.yml").read_text())
+    assert parse_clinic({k: v for k, v in data.items() if k != "next_steps"}).next_steps is True
+    assert parse_clinic({**data, "next_steps": False}).next_steps is False
+    with pytest.raises(ClinicConfigError, match="next_steps"):
+        parse_clinic({**data, "next_steps": "no"})

@@ -1,5 +1,5 @@
-"""The clinic NLG: clinic details in every answer, and the crisis reminder once a crisis was
-answered (the slot `crisis_category`)."""
+"""The clinic NLG: clinic details in every answer, the buttons and next-steps line of article
+answers, and the crisis reminder once a crisis was answered (the slot `crisis_category`)."""
 
 import asyncio
 
@@ -28,12 +28,16 @@ def nlg(root):
     return ClinicResponseGenerator(config, domain), domain
 
 
-def generate(nlg, action, kind=None):
+def generate_response(nlg, action, kind=None, topic=None):
     generator, domain = nlg
-    tracker = DialogueStateTracker.from_events(
-        "patient", [SlotSet("crisis_category", kind)] if kind else [], domain.slots
-    )
-    return asyncio.run(generator.generate(action, tracker, "rest"))["text"]
+    events = [SlotSet("crisis_category", kind)] if kind else []
+    events += [SlotSet("article_topic", topic)] if topic else []
+    tracker = DialogueStateTracker.from_events("patient", events, domain.slots)
+    return asyncio.run(generator.generate(action, tracker, "rest"))
+
+
+def generate(nlg, action, kind=None):
+    return generate_response(nlg, action, kind)["text"]
 
 
 def test_answers_carry_the_reminder_of_the_kind_of_crisis(nlg, rendered):
@@ -44,3 +48,46 @@ def test_answers_carry_the_reminder_of_the_kind_of_crisis(nlg, rendered):
 
 def test_the_crisis_response_itself_has_no_reminder(nlg, rendered):
     assert generate(nlg, "utter_crisis", kind="overdose") == rendered["utter_crisis:overdose"]
+
+
+def titles(response):
+    return [b["title"] for b in response.get("buttons", [])]
+
+
+def test_a_plain_answer_offers_the_articles_wording_then_feedback(nlg, rendered):
+    plain = generate_response(nlg, "utter_topic_bdnf")
+    assert titles(plain) == ["More detail from the article", "Helpful", "Not helpful"]
+    assert plain["buttons"][0]["payload"] == '/more_detail{"article_topic":"bdnf"}'
+    detail = generate_response(nlg, "utter_article_detail", topic="bdnf")
+    assert detail["text"] == rendered["utter_article_detail:bdnf"]
+    assert titles(detail) == ["Helpful", "Not helpful"]
+    # Subtopic buttons come first, the article's wording and feedback last.
+    assert titles(generate_response(nlg, "utter_topic_how_it_works"))[-4:] == [
+        "Inflammation",
+        "More detail from the article",
+        "Helpful",
+        "Not helpful",
+    ]
+
+
+def test_article_answers_end_with_the_next_steps_and_other_responses_do_not(nlg, rendered, clinic_variables):
+    next_steps = rendered["utter_next_steps"]
+    assert clinic_variables["clinic_booking_url"] in next_steps
+    assert generate(nlg, "utter_topic_bdnf").endswith("\n" + next_steps)
+    assert generate_response(nlg, "utter_article_detail", topic="ptsd")["text"].endswith("\n" + next_steps)
+    assert generate(nlg, "utter_safety") == rendered["utter_safety"]
+    assert next_steps not in generate(nlg, "utter_greet")
+    with_reminder = generate(nlg, "utter_topic_bdnf", kind="suicide")
+    assert with_reminder.endswith(next_steps + "\n" + rendered["utter_crisis_reminder:suicide"]), "the reminder last"
+
+
+def test_a_clinic_can_switch_the_next_steps_off(root, tmp_path):
+    import yaml
+
+    clinic = yaml.safe_load((root / "clinic.yml").read_text())
+    (tmp_path / "clinic.yml").write_text(yaml.safe_dump({**clinic, "next_steps": False}))
+    domain = Domain.load(str(root / "domain.yml"))
+    config = EndpointConfig(type="bot.nlg.ClinicResponseGenerator", clinic_file=str(tmp_path / "clinic.yml"))
+    answer = generate((ClinicResponseGenerator(config, domain), domain), "utter_topic_bdnf")
+    assert "Questions about whether this is right for you?" not in answer
+    assert answer.endswith('(From the article: "Ketamine as a Rapid-Acting Antidepressant".)')

@@ -436,7 +436,9 @@
     if (old) old.remove();
     var list = el("ol", {});
     questions.forEach(function (q) { list.appendChild(el("li", { text: q.text })); });
-    var sheet = el("div", { className: "kcw-print-sheet" }, [
+    // A <main>: while printing it is the page's only content (the page's own main is hidden),
+    // and it exists only from "Print list" until the browser's afterprint.
+    var sheet = el("main", { className: "kcw-print-sheet" }, [
       el("h1", { text: clinicName }),
       el("h2", { text: "My questions for my provider" }),
       el("p", { text: today() }),
