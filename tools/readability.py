@@ -8,6 +8,7 @@ names the article's sections in the article's words and is not part of the expla
 from __future__ import annotations
 
 import re
+import warnings
 from statistics import mean
 from typing import Dict, List, Mapping, Tuple
 
@@ -22,7 +23,9 @@ def answer_text(text: str) -> str:
 
 
 def grade(text: str) -> float:
-    import textstat
+    with warnings.catch_warnings():  # textstat 0.7.3 imports the deprecated pkg_resources
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import textstat
 
     return float(textstat.flesch_kincaid_grade(answer_text(text)))
 
