@@ -334,7 +334,7 @@
     var question = (text || "").trim().slice(0, MAX_CHARS);
     if (!question) return false;
     if (questions.length >= MAX_QUESTIONS) {
-      status.textContent = "Your list is full. Remove a question to add another.";
+      status.textContent = questionsStatus.textContent = "Your list is full. Remove a question to add another.";
       return false;
     }
     questions.push({ text: question });
