@@ -2,7 +2,8 @@
 
 Configured in endpoints.yml (`nlg: type: bot.nlg.ClinicResponseGenerator`). It runs inside
 the Rasa server, so the answers never depend on the action server being up. An article answer
-gets, in this order: the "More detail from the article" button (plain layer only), the
+gets, in this order: a "What is ...?" button for each glossary word it names
+(`metadata.glossary`), the "More detail from the article" button (plain layer only), the
 feedback buttons, the next-steps line (if clinic.yml has it on) and, after a crisis, the
 one-line reminder of the help for that kind of crisis.
 """
@@ -10,7 +11,7 @@ one-line reminder of the help for that kind of crisis.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -27,6 +28,7 @@ NEXT_STEPS = "utter_next_steps"
 # the `article_topic` entity picks). Named in the payload, so an older answer's button still
 # gives that answer's detail.
 DETAIL_BUTTON_TITLE = "More detail from the article"
+GLOSSARY_RESPONSE = "utter_glossary"
 
 # Every article answer (a response whose metadata names its sections) ends with these two
 # buttons. A tap sends the payload as the patient's next message, so the feedback is stored
@@ -65,12 +67,31 @@ def detail_button(topic: str) -> Dict[str, str]:
     return {"title": DETAIL_BUTTON_TITLE, "payload": f'/more_detail{{"article_topic":"{topic}"}}'}
 
 
-def with_article_buttons(response: Dict[str, Any], utter_action: str) -> Dict[str, Any]:
-    """An article answer with its buttons: "More detail from the article" under a plain answer
+def glossary_questions(responses: Dict[str, List[Dict[str, Any]]]) -> Dict[str, str]:
+    """{glossary word: its button's question} from the variations of `utter_glossary`."""
+    questions = {}
+    for variation in responses.get(GLOSSARY_RESPONSE, []):
+        condition = variation.get("condition") or []
+        question = (variation.get("metadata") or {}).get("question")
+        if condition and question:
+            questions[condition[0]["value"]] = question
+    return questions
+
+
+def glossary_button(term: str, question: str) -> Dict[str, str]:
+    return {"title": question, "payload": f'/define_term{{"glossary_term":"{term}"}}'}
+
+
+def with_article_buttons(
+    response: Dict[str, Any], utter_action: str, glossary: Optional[Dict[str, str]] = None
+) -> Dict[str, Any]:
+    """An article answer with its buttons: a "What is ...?" button for each glossary word it
+    names (`metadata.glossary`), "More detail from the article" under a plain answer
     (`utter_topic_<topic>`), then the feedback buttons. Other responses are left alone."""
     if not is_article_answer(response):
         return response
-    extra = []
+    glossary = glossary or {}
+    extra = [glossary_button(t, glossary[t]) for t in response["metadata"].get("glossary", []) if t in glossary]
     if response["metadata"].get("layer") == "plain" and utter_action.startswith(TOPIC_RESPONSE_PREFIX):
         extra.append(detail_button(utter_action[len(TOPIC_RESPONSE_PREFIX) :]))
     extra.extend(map(dict, FEEDBACK_BUTTONS))
@@ -88,6 +109,7 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         clinic = load_clinic(clinic_file)
         self.clinic_variables = response_variables(clinic)
         self.next_steps = clinic.next_steps
+        self.glossary = glossary_questions(domain.responses)
 
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
@@ -95,7 +117,7 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         response = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if response is None:
             return response
-        response = with_article_buttons(response, utter_action)
+        response = with_article_buttons(response, utter_action, self.glossary)
         if self.next_steps and is_article_answer(response):
             next_steps = await super().generate(NEXT_STEPS, tracker, output_channel, **kwargs)
             response = with_last_line(response, (next_steps or {}).get("text"))

@@ -36,6 +36,7 @@ from tools.evaluation import (
     identify_response,
     load_cases,
     render_responses,
+    topic_aliases,
     score,
 )
 from tools.localserver import LocalBot, send_message
@@ -83,13 +84,15 @@ def rendered_responses() -> dict:
     return render_responses(domain["responses"], response_variables(clinic), next_steps=clinic.next_steps)
 
 
-def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers: int = 4) -> dict:
+def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers: int = 4, aliases: dict = None) -> dict:
     """{set name: {configuration: [Result, ...]}}, every message a fresh conversation.
 
     With the bot's database (`db`), also what the classifier alone and the rule guard alone
     would have answered, from the parse data stored with each message.
     """
     measured = {}
+    if aliases is None:
+        aliases = topic_aliases(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"])
     for path in sets:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         cases = load_cases(data)
@@ -99,6 +102,7 @@ def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers:
             text, label = case
             sender = f"eval-{uuid.uuid4().hex}"
             response = identify_response(send_message(url, sender, text), rendered)
+            response = aliases.get(response, response)
             return sender, Result(text, label, response, kinds.get(text, ""))
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -107,8 +111,12 @@ def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers:
         if db:
             parses = stored_parse_data(db)
             alone = {s: configuration_responses(parses.get(s, {})) for s, _ in sent}
-            results["classifier alone"] = [Result(r.text, r.label, alone[s]["classifier"]) for s, r in sent]
-            results["rule guard alone"] = [Result(r.text, r.label, alone[s]["guard"]) for s, r in sent]
+            results["classifier alone"] = [
+                Result(r.text, r.label, aliases.get(alone[s]["classifier"], alone[s]["classifier"])) for s, r in sent
+            ]
+            results["rule guard alone"] = [
+                Result(r.text, r.label, aliases.get(alone[s]["guard"], alone[s]["guard"])) for s, r in sent
+            ]
         results[BOTH] = [r for _, r in sent]
         measured[os.path.relpath(path, ROOT)] = results
     return measured

@@ -34,9 +34,30 @@ def routes_to_help(response: str) -> bool:
     return response == SAFETY or is_crisis(response)
 
 
-def response_for_intent(intent: Optional[str]) -> str:
-    """The response the rules give an intent (nlu_fallback gets the decline)."""
-    return DECLINE if intent in (None, "nlu_fallback") else expected_response(intent)
+GLOSSARY = "utter_glossary"
+
+
+def response_for_intent(intent: Optional[str], parse_data: Optional[Mapping] = None) -> str:
+    """The response the rules give an intent (nlu_fallback gets the decline; a glossary
+    question, the entry for its word)."""
+    if intent in (None, "nlu_fallback"):
+        return DECLINE
+    if intent == "define_term":
+        words = [e.get("value") for e in (parse_data or {}).get("entities") or [] if e.get("entity") == "glossary_term"]
+        return f"{GLOSSARY}{KIND_SEPARATOR}{words[-1]}" if words else GLOSSARY
+    return expected_response(intent)
+
+
+def topic_aliases(domain_responses: Mapping[str, list]) -> Dict[str, str]:
+    """{"utter_glossary:<word>": "utter_topic_<topic>"}: a glossary entry counts as an answer
+    of the topic whose answer covers the word (its `metadata.topic`). "What does BDNF stand
+    for?" is rightly answered by the BDNF entry or by the BDNF answer."""
+    aliases = {}
+    for variation in domain_responses.get(GLOSSARY, []):
+        condition, topic = variation.get("condition"), (variation.get("metadata") or {}).get("topic")
+        if condition and topic:
+            aliases[f"{GLOSSARY}{KIND_SEPARATOR}{condition[0]['value']}"] = f"utter_topic_{topic}"
+    return aliases
 
 
 def configuration_responses(parse_data: Mapping) -> Dict[str, str]:
@@ -56,7 +77,10 @@ def configuration_responses(parse_data: Mapping) -> Dict[str, str]:
         guard_alone = next((name for name in ranking if name not in SAFETY_INTENTS), None)
     else:
         guard_alone = final
-    return {"classifier": response_for_intent(classifier), "guard": response_for_intent(guard_alone)}
+    return {
+        "classifier": response_for_intent(classifier, parse_data),
+        "guard": response_for_intent(guard_alone, parse_data),
+    }
 
 
 def handled_out_of_scope(response: str) -> bool:
@@ -360,11 +384,14 @@ def changed_share(runs: Sequence[Sequence[str]]) -> float:
 def without_examples(nlu_yaml: str, keep) -> str:
     """The text of a training-data file minus the examples for which keep(i) is false.
 
-    Examples ("    - ...") are numbered from 0 in file order; everything else is kept as is.
+    Examples ("    - ...") of intents are numbered from 0 in file order; everything else,
+    lookup tables and synonyms included, is kept as is.
     """
-    out, i = [], 0
+    out, i, in_intent = [], 0, False
     for line in nlu_yaml.splitlines(keepends=True):
-        if line.startswith("    - "):
+        if line.startswith("- "):
+            in_intent = line.startswith("- intent:")
+        if in_intent and line.startswith("    - "):
             if not keep(i):
                 i += 1
                 continue

@@ -13,8 +13,9 @@ from statistics import mean
 from typing import Dict, List, Mapping, Tuple
 
 # Health-literacy guidance asks for patient material at about a sixth- to eighth-grade
-# level; the article's own wording may stay harder, but not beyond a twelfth grade.
-GRADE_LIMITS = {"plain": 8.0, "detail": 12.0}
+# level; the article's own wording (the detail layer and the glossary) may stay harder, but
+# not beyond a twelfth grade.
+GRADE_LIMITS = {"plain": 8.0, "detail": 12.0, "glossary": 12.0}
 CITATION = re.compile(r"\(From the article: .*\)\s*$")
 
 

@@ -11,11 +11,20 @@ gets the honest "I can't answer that".
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence, Tuple
+from typing import Collection, List, Sequence, Tuple
 
 CRISIS = "crisis"
 CLINICAL = "clinical_decision"
 FALLBACK = "nlu_fallback"  # Rasa's name for "unsure"; a rule answers it with the decline
+# Intents that mean nothing without their entity: "what does ... mean?" is a glossary question
+# only when it names a word of the glossary; otherwise the best other intent answers it (a
+# topic's answer explains its own words), rather than a reply asking which word was meant.
+REQUIRED_ENTITY = {"define_term": "glossary_term"}
+
+
+def without_unsupported(ranking: Sequence[Tuple[str, float]], entities: Collection[str]) -> List[Tuple[str, float]]:
+    """The ranking without the intents whose required entity the message does not have."""
+    return [(name, p) for name, p in ranking if name not in REQUIRED_ENTITY or REQUIRED_ENTITY[name] in entities]
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_model
-from bot.nlu.decision import CRISIS, FALLBACK, Thresholds, decide
+from bot.nlu.decision import CRISIS, FALLBACK, Thresholds, decide, without_unsupported
 
 logger = logging.getLogger(__name__)
 
@@ -156,7 +156,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         counts, _ = _counts(with_text, self.model.blocks)
         probabilities = linear_model.predict_proba(self.model, counts)
         for i, (message, row) in enumerate(zip(with_text, probabilities)):
-            ranking = linear_model.ranking(self.model, row)
+            entities = {e.get("entity") for e in message.get(ENTITIES) or []}
+            ranking = without_unsupported(linear_model.ranking(self.model, row), entities)
             intent, confidence = decide(ranking, self.thresholds)
             if counts[i].nnz == 0:
                 # Nothing the model knows (only punctuation, an unknown script): its answer

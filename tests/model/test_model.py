@@ -48,12 +48,20 @@ REPRESENTATIVE = {
     # A fresh conversation has no topic yet: the choice of topics (tests/stories for the rest).
     "more_detail": ['/more_detail{"article_topic":"ptsd"}', "tell me more"],
     "save_question_for_provider": ["/save_question_for_provider", "i'll ask my provider about that"],
+    "define_term": [
+        "what does NMDA stand for",
+        "what does neuroplasticity mean",
+        '/define_term{"glossary_term":"ptsd"}',
+    ],
 }
 SPECIAL = {"clinical_decision": "utter_safety", "save_question_for_provider": "utter_question_saved"}
 # What a message of these intents gets in a fresh conversation, by message.
 BY_TEXT = {
     '/more_detail{"article_topic":"ptsd"}': "utter_article_detail:ptsd",
     "tell me more": "utter_article_detail",
+    "what does NMDA stand for": "utter_glossary:nmda_receptor",
+    "what does neuroplasticity mean": "utter_glossary:neuroplasticity",
+    '/define_term{"glossary_term":"ptsd"}': "utter_glossary:ptsd",
 }
 
 

@@ -17,6 +17,9 @@ from bot.spacy_pipeline import make_pipeline
 
 SUPPORT_THRESHOLD = 0.8
 CITATION = re.compile(r"\(From the article: .*\)\s*$")
+# A glossary entry for a word the article uses without defining says so before quoting the
+# article; that admission is the bot's, not a claim about ketamine.
+NOT_DEFINED = re.compile(r"The article doesn't define (this term|it further)\. What it says: ")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +52,7 @@ def plain_words(root):
 
 
 def sentences(text):
-    body = CITATION.sub("", " ".join(text.split()))
+    body = NOT_DEFINED.sub("", CITATION.sub("", " ".join(text.split())))
     return [s for s in re.split(r"(?<=[.!?])\s+", body) if s.strip()]
 
 
@@ -67,9 +70,10 @@ def test_cited_sections_exist(domain, article):
             assert section in article.sections, f"{name} cites unknown section {section!r}"
 
 
-def test_every_sentence_of_every_detail_answer_is_supported_by_its_sections(domain, article, nlp):
+@pytest.mark.parametrize("layer", ["detail", "glossary"])
+def test_every_sentence_of_every_detail_answer_is_supported_by_its_sections(domain, article, nlp, layer):
     unsupported = []
-    for name, v in article_answers(domain, layer="detail"):
+    for name, v in article_answers(domain, layer=layer):
         source = set()
         for section in v["metadata"]["sections"]:
             source |= content_lemmas(nlp, article.sections[section])
@@ -118,7 +122,7 @@ def test_every_topic_has_a_plain_answer_and_the_articles_wording(domain):
     assert plain == detail == topics
     assert set(domain["slots"]["article_topic"]["values"]) == topics
     for _, v in article_answers(domain):
-        assert v["metadata"].get("layer") in ("plain", "detail")
+        assert v["metadata"].get("layer") in ("plain", "detail", "glossary")
 
 
 def test_a_plain_answer_is_at_most_60_words(domain):
@@ -163,3 +167,31 @@ def test_repo_copy_of_the_article_matches_the_source(root, article):
     seed = root.parent / "shared" / "seed" / "000_5acdef6269f0171f.txt"
     if seed.exists():
         assert hashlib.sha256(seed.read_bytes()).hexdigest() == ARTICLE_SHA256
+
+
+def test_the_glossary_explains_every_word_the_answers_and_the_lookup_table_name(root, domain):
+    import yaml
+
+    entries = {v["condition"][0]["value"]: v for _, v in article_answers(domain, layer="glossary")}
+    assert set(entries) == set(domain["slots"]["glossary_term"]["values"])
+    assert all(v["metadata"].get("question", "").endswith("?") for v in entries.values())
+    named = {t for _, v in article_answers(domain) for t in v["metadata"].get("glossary", [])}
+    assert named <= set(entries), f"answers name words the glossary lacks: {named - set(entries)}"
+    nlu = yaml.safe_load((root / "data" / "nlu" / "glossary.yml").read_text(encoding="utf-8"))["nlu"]
+    synonyms = {e: item["synonym"] for item in nlu if "synonym" in item for e in _examples(item)}
+    lookup = next(_examples(item) for item in nlu if item.get("lookup") == "glossary_term")
+    unmapped = [word for word in lookup if synonyms.get(word, word) not in entries]
+    assert not unmapped, "lookup words that reach no glossary entry"
+    assert set(synonyms.values()) <= set(entries)
+
+
+def _examples(item):
+    return [line[2:].strip() for line in item["examples"].splitlines() if line.startswith("- ")]
+
+
+def test_a_word_the_article_does_not_define_says_so(domain):
+    defined_by_the_article = {"nmda_receptor", "glutamate", "bdnf", "synaptogenesis", "integration"}
+    for _, v in article_answers(domain, layer="glossary"):
+        term = v["condition"][0]["value"]
+        admits = bool(NOT_DEFINED.search(" ".join(v["text"].split())))
+        assert admits != (term in defined_by_the_article), term

@@ -197,3 +197,13 @@ def test_missing_model_classifies_nothing_instead_of_crashing(tmp_path):
     message = Message(data={"text": "hello"})
     component.process([message])
     assert message.get("intent") is None
+
+
+def test_a_glossary_question_needs_a_glossary_word():
+    from bot.nlu.decision import without_unsupported
+
+    ranking = [("define_term", 0.6), ("topic_rapid_action", 0.3), ("out_of_scope", 0.1)]
+    assert without_unsupported(ranking, {"glossary_term"}) == ranking
+    # "rapid acting, what does that mean": no glossary word, so the topic answers it.
+    assert without_unsupported(ranking, set()) == ranking[1:]
+    assert without_unsupported(ranking, {"crisis_category"}) == ranking[1:]

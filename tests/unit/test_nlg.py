@@ -28,10 +28,11 @@ def nlg(root):
     return ClinicResponseGenerator(config, domain), domain
 
 
-def generate_response(nlg, action, kind=None, topic=None):
+def generate_response(nlg, action, kind=None, topic=None, glossary_term=None):
     generator, domain = nlg
     events = [SlotSet("crisis_category", kind)] if kind else []
     events += [SlotSet("article_topic", topic)] if topic else []
+    events += [SlotSet("glossary_term", glossary_term)] if glossary_term else []
     tracker = DialogueStateTracker.from_events("patient", events, domain.slots)
     return asyncio.run(generator.generate(action, tracker, "rest"))
 
@@ -60,7 +61,7 @@ def test_a_plain_answer_offers_the_articles_wording_then_feedback(nlg, rendered)
     assert plain["buttons"][0]["payload"] == '/more_detail{"article_topic":"bdnf"}'
     detail = generate_response(nlg, "utter_article_detail", topic="bdnf")
     assert detail["text"] == rendered["utter_article_detail:bdnf"]
-    assert titles(detail) == ["Helpful", "Not helpful"]
+    assert titles(detail) == ["What is neuroplasticity?", "Helpful", "Not helpful"]
     # Subtopic buttons come first, the article's wording and feedback last.
     assert titles(generate_response(nlg, "utter_topic_how_it_works"))[-4:] == [
         "Inflammation",
@@ -91,3 +92,21 @@ def test_a_clinic_can_switch_the_next_steps_off(root, tmp_path):
     answer = generate((ClinicResponseGenerator(config, domain), domain), "utter_topic_bdnf")
     assert "Questions about whether this is right for you?" not in answer
     assert answer.endswith('(From the article: "Ketamine as a Rapid-Acting Antidepressant".)')
+
+
+def test_an_answer_offers_its_glossary_words_as_questions(nlg, rendered):
+    detail = generate_response(nlg, "utter_article_detail", topic="glutamate")
+    assert detail["buttons"][:2] == [
+        {"title": "What is a neurotransmitter?", "payload": '/define_term{"glossary_term":"neurotransmitter"}'},
+        {"title": "What is synaptic plasticity?", "payload": '/define_term{"glossary_term":"synaptic_plasticity"}'},
+    ]
+    plain = generate_response(nlg, "utter_topic_what_is_ketamine")
+    assert titles(plain) == [
+        "What is a dissociative anesthetic?",
+        "More detail from the article",
+        "Helpful",
+        "Not helpful",
+    ]
+    entry = generate_response(nlg, "utter_glossary", glossary_term="dissociative_anesthetic")
+    assert entry["text"] == rendered["utter_glossary:dissociative_anesthetic"]
+    assert titles(entry) == ["Helpful", "Not helpful"]

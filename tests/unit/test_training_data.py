@@ -13,11 +13,21 @@ MIN_CLINICAL = 80
 MIN_CRISIS = 50
 
 
+# "[nmda](glossary_term)": the text of an entity annotation, as the patient would type it.
+ANNOTATION = re.compile(r"\[([^\]]+)\]\([^)]+\)")
+
+
 def load_examples(root):
     examples = {}
     for path in sorted((root / "data" / "nlu").glob("*.yml")):
         for block in yaml.safe_load(path.read_text())["nlu"]:
-            items = [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+            if "intent" not in block:  # lookup tables and synonyms are lists of words, not examples
+                continue
+            items = [
+                ANNOTATION.sub(r"\1", line[2:].strip())
+                for line in block["examples"].splitlines()
+                if line.startswith("- ")
+            ]
             examples.setdefault(block["intent"], []).extend(items)
     return examples
 
