@@ -4,7 +4,12 @@ In-process (no HTTP): the model, rules and clinic NLG exactly as the server load
 These are smoke checks per intent; accuracy is measured by `make eval` on held-out sets.
 """
 
+from pathlib import Path
+
 import pytest
+import yaml
+
+from tools.evaluation import topic_aliases
 
 REPRESENTATIVE = {
     "topic_what_is_ketamine": ["what kind of drug is ketamine", "what is ketamine exactly?"],
@@ -54,6 +59,7 @@ REPRESENTATIVE = {
         '/define_term{"glossary_term":"ptsd"}',
     ],
 }
+ALIASES = topic_aliases(yaml.safe_load((Path(__file__).parents[2] / "domain.yml").read_text())["responses"])
 SPECIAL = {"clinical_decision": "utter_safety", "save_question_for_provider": "utter_question_saved"}
 # What a message of these intents gets in a fresh conversation, by message.
 BY_TEXT = {
@@ -80,8 +86,10 @@ def test_representative_question_gets_its_response(chat, rendered, intent, text)
     if intent == "crisis":  # one wording per kind of crisis: tests/model/test_crisis.py
         assert replies[0]["text"] in crisis_texts(rendered).values()
         return
-    expected = rendered[BY_TEXT.get(text) or SPECIAL.get(intent, f"utter_{intent}")]
-    assert replies[0]["text"] == expected
+    name = BY_TEXT.get(text) or SPECIAL.get(intent, f"utter_{intent}")
+    # A glossary question may also be answered by the topic whose answer explains the word.
+    accepted = {rendered[name], rendered[ALIASES.get(name, name)]}
+    assert replies[0]["text"] in accepted
 
 
 def test_every_intent_is_covered_here(domain):
