@@ -134,3 +134,17 @@ def test_crisis_summary_counts_every_crisis_message_and_each_kind():
     assert "overdose             right help   1 / 2    50.0%" in summary
     assert "crisis response   2 / 2   100.0%" in summary
     assert "suicide              right help   0 / 1     0.0%" in summary
+
+
+def test_a_glossary_entry_counts_as_the_answer_of_its_topic(domain):
+    from tools.evaluation import configuration_responses, topic_aliases
+
+    aliases = topic_aliases(domain["responses"])
+    assert aliases["utter_glossary:neuroplasticity"] == "utter_topic_bdnf"
+    assert set(aliases) == {f"utter_glossary:{w}" for w in domain["slots"]["glossary_term"]["values"]}
+    parse = {
+        "intent": {"name": "define_term"},
+        "entities": [{"entity": "glossary_term", "value": "synapse"}],
+        "intent_ranking": [{"name": "define_term"}],
+    }
+    assert configuration_responses(parse)["classifier"] == "utter_glossary:synapse"
