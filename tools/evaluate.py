@@ -34,7 +34,8 @@ from tools.evaluation import (
     format_comparison,
     format_report,
     identify_response,
-    load_cases,
+    is_topic,
+    load_conversations,
     render_responses,
     topic_aliases,
     score,
@@ -57,11 +58,14 @@ DEFAULT_SETS = [
     "crisis_holdout.yml",
     "near_miss.yml",
     "pattern_examples.yml",
+    "followups.yml",
+    "followups_holdout.yml",
 ]
 
 
 def stored_parse_data(db_path: Path) -> dict:
-    """sender id -> parse data of its first user message, read from the tracker store."""
+    """sender id -> parse data of its last user message (the scored one: a follow-up set sends
+    its context first), read from the tracker store."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(f"sqlite:///{db_path}", future=True)
@@ -69,13 +73,18 @@ def stored_parse_data(db_path: Path) -> dict:
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id"))
         for sender, data in rows:
-            parses.setdefault(sender, json.loads(data).get("parse_data") or {})
+            parses[sender] = json.loads(data).get("parse_data") or {}
     engine.dispose()
     return parses
 
 
 def default_sets() -> list:
     return [ROOT / "eval" / name for name in DEFAULT_SETS if (ROOT / "eval" / name).exists()]
+
+
+def domain_aliases() -> dict:
+    """The glossary entries that count as a topic's answer (tools/evaluation.topic_aliases)."""
+    return topic_aliases(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"])
 
 
 def rendered_responses() -> dict:
@@ -92,18 +101,21 @@ def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers:
     """
     measured = {}
     if aliases is None:
-        aliases = topic_aliases(yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"])
+        aliases = domain_aliases()
     for path in sets:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        cases = load_cases(data)
+        cases = load_conversations(data)
         kinds = expected_kinds(data)
 
         def ask(case):
-            text, label = case
+            context, text, label = case
             sender = f"eval-{uuid.uuid4().hex}"
+            if context:  # a follow-up: only the second message is scored
+                send_message(url, sender, context)
             response = identify_response(send_message(url, sender, text), rendered)
-            response = aliases.get(response, response)
-            return sender, Result(text, label, response, kinds.get(text, ""))
+            if is_topic(label):
+                response = aliases.get(response, response)
+            return sender, Result(text, label, response, kinds.get(text, ""), context)
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
             sent = list(pool.map(ask, cases))
@@ -111,12 +123,17 @@ def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers:
         if db:
             parses = stored_parse_data(db)
             alone = {s: configuration_responses(parses.get(s, {})) for s, _ in sent}
-            results["classifier alone"] = [
-                Result(r.text, r.label, aliases.get(alone[s]["classifier"], alone[s]["classifier"])) for s, r in sent
-            ]
-            results["rule guard alone"] = [
-                Result(r.text, r.label, aliases.get(alone[s]["guard"], alone[s]["guard"])) for s, r in sent
-            ]
+            for configuration, key in (("classifier alone", "classifier"), ("rule guard alone", "guard")):
+                results[configuration] = [
+                    Result(
+                        r.text,
+                        r.label,
+                        aliases.get(alone[s][key], alone[s][key]) if is_topic(r.label) else alone[s][key],
+                        r.kind,
+                        r.context,
+                    )
+                    for s, r in sent
+                ]
         results[BOTH] = [r for _, r in sent]
         measured[os.path.relpath(path, ROOT)] = results
     return measured
@@ -157,8 +174,9 @@ def main() -> int:
     finally:
         if bot:
             bot.stop()
+    aliases = domain_aliases()
     for name, results in measured.items():
-        reports = {configuration: score(rs) for configuration, rs in results.items()}
+        reports = {configuration: score(rs, aliases) for configuration, rs in results.items()}
         print(f"== {name}: {len(results[BOTH])} messages, one fresh conversation each\n")
         print(format_comparison(reports))
         print()

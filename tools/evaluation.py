@@ -42,6 +42,8 @@ def response_for_intent(intent: Optional[str], parse_data: Optional[Mapping] = N
     question, the entry for its word)."""
     if intent in (None, "nlu_fallback"):
         return DECLINE
+    if intent == "more_detail":  # which topic's detail depends on the conversation, not the message
+        return "utter_article_detail"
     if intent == "define_term":
         words = [e.get("value") for e in (parse_data or {}).get("entities") or [] if e.get("entity") == "glossary_term"]
         return f"{GLOSSARY}{KIND_SEPARATOR}{words[-1]}" if words else GLOSSARY
@@ -110,6 +112,14 @@ def load_cases(data: Mapping) -> List[Tuple[str, str]]:
     return [(str(text), label_of(str(label))) for label, texts in data.items() for text in (texts or [])]
 
 
+def load_conversations(data: Mapping) -> List[Tuple[Optional[str], str, str]]:
+    """[(context, message, label), ...]: as load_cases, with the message a case sends first in
+    the same conversation (`context`, a follow-up set), or None."""
+    contexts = [case.get("context") for case in data["cases"]] if isinstance(data.get("cases"), list) else None
+    cases = load_cases(data)
+    return [(None if not contexts or contexts[i] is None else str(contexts[i]), *case) for i, case in enumerate(cases)]
+
+
 def expected_kinds(data: Mapping) -> Dict[str, str]:
     """{message: kind of crisis} for the messages of a set labelled with a kind
     (crisis_overdose -> overdose)."""
@@ -142,6 +152,7 @@ class Result:
     label: str
     response: str
     kind: str = ""  # the kind of crisis expected, where the set says
+    context: Optional[str] = None  # the message sent before it in the same conversation
 
 
 @dataclass
@@ -160,6 +171,7 @@ class Report:
     per_kind: Dict[str, Tuple[int, int, int]] = field(default_factory=dict)
     misses: List[Result] = field(default_factory=list)
     total: int = 0
+    accuracy: float = 0.0  # every message: the expected response
 
 
 def recall_lower_bound(hits: int, total: int, confidence: float = 0.95) -> float:
@@ -181,8 +193,15 @@ def _rate(hits: int, total: int) -> float:
     return hits / total if total else float("nan")
 
 
-def score(results: Iterable[Result]) -> Report:
+GLOSSARY_LABEL = "glossary" + KIND_SEPARATOR
+
+
+def score(results: Iterable[Result], aliases: Optional[Mapping[str, str]] = None) -> Report:
+    """The figures of one set. `aliases` ("utter_glossary:<word>" -> "utter_topic_<topic>",
+    topic_aliases) lets a glossary question be answered by the topic that explains the word,
+    as a topic question may be answered by the glossary entry (evaluate.py)."""
     results = list(results)
+    glossary_home = {f"glossary{KIND_SEPARATOR}{k.split(KIND_SEPARATOR)[1]}": v for k, v in (aliases or {}).items()}
     report = Report(total=len(results))
     correct: Counter = Counter()
     totals: Counter = Counter()
@@ -194,6 +213,7 @@ def score(results: Iterable[Result]) -> Report:
             or (r.label == "crisis" and is_crisis(r.response) and not r.kind)
             or (r.label == "crisis" and r.kind and r.response == f"{CRISIS}{KIND_SEPARATOR}{r.kind}")
             or (r.label == "out_of_scope" and handled_out_of_scope(r.response))
+            or (r.label.startswith(GLOSSARY_LABEL) and r.response == glossary_home.get(r.label))
         )
         if ok:
             correct[r.label] += 1
@@ -210,6 +230,7 @@ def score(results: Iterable[Result]) -> Report:
         )
         groups[kind].append(r)
     report.per_label = {label: (correct[label], totals[label]) for label in sorted(totals)}
+    report.accuracy = _rate(sum(correct.values()), len(results))
     topic = groups["topic"]
     report.topic_accuracy = _rate(sum(r.response == expected_response(r.label) for r in topic), len(topic))
     # A crisis response to a clinical question still routes the person to help, so it counts.
@@ -304,13 +325,14 @@ def format_report(name: str, report: Report, show_misses: bool = True) -> str:
             verdict += f"   (95% lower bound {pct(bound).strip()})"
         lines.append(f"  {title:45s} {pct(value)}   {verdict}")
     lines.append(f"  {'Small talk accuracy':45s} {pct(report.small_talk_accuracy)}")
+    lines.append(f"  {'Every message (the expected response)':45s} {pct(report.accuracy)}")
     if report.per_kind:
         lines += ["", "Per kind of crisis: the right help named first / any crisis response (95% lower bound)"]
         lines += format_per_kind(report.per_kind)
     if show_misses and report.misses:
         lines += ["", f"Misses ({len(report.misses)}): expected label -> response sent | message"]
         for r in sorted(report.misses, key=lambda r: (r.label, r.response)):
-            lines.append(f"  {r.label} -> {r.response} | {r.text}")
+            lines.append(f"  {r.label} -> {r.response} | {r.text}" + (f"  (after: {r.context})" if r.context else ""))
     return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from tools.evaluation import changed_share, routes_to_help, score, without_examples
-from tools.evaluate import BOTH, default_sets, measure_sets, rendered_responses, start_bot
+from tools.evaluate import BOTH, default_sets, domain_aliases, measure_sets, rendered_responses, start_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,7 +130,7 @@ def main() -> int:
     print("Spread of the headline figures (what patients saw), lowest - highest:")
     print(f"  {'set':26s}" + "".join(f" {title:>14s}" for _, title in FIGURES))
     for name in runs[0]:
-        reports = [score(run[name][BOTH]) for run in runs]
+        reports = [score(run[name][BOTH], domain_aliases()) for run in runs]
         cells = []
         for key, _ in FIGURES:
             values = [getattr(r, key) for r in reports]

@@ -148,3 +148,25 @@ def test_a_glossary_entry_counts_as_the_answer_of_its_topic(domain):
         "intent_ranking": [{"name": "define_term"}],
     }
     assert configuration_responses(parse)["classifier"] == "utter_glossary:synapse"
+
+
+def test_a_follow_up_case_carries_the_message_sent_before_it():
+    from tools.evaluation import load_conversations, score, Result
+
+    data = {
+        "cases": [
+            {"context": "what is bdnf", "text": "tell me more", "expect": "article_detail:bdnf"},
+            {"text": "what is bdnf", "expect": "topic_bdnf"},
+        ]
+    }
+    assert load_conversations(data) == [
+        ("what is bdnf", "tell me more", "article_detail:bdnf"),
+        (None, "what is bdnf", "topic_bdnf"),
+    ]
+    report = score(
+        [
+            Result("tell me more", "article_detail:bdnf", "utter_article_detail:bdnf", context="what is bdnf"),
+            Result("what is bdnf", "topic_bdnf", "utter_topic_glutamate"),
+        ]
+    )
+    assert report.accuracy == 0.5 and report.per_label["article_detail:bdnf"] == (1, 1)
