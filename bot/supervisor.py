@@ -87,6 +87,9 @@ def actions_command(python: str, s: ServerSettings) -> List[str]:
     return [python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(s.actions_port)]
 
 
+REQUEST_MAX_BYTES = 1024 * 1024
+
+
 def child_env(env: Dict[str, str], s: ServerSettings) -> Dict[str, str]:
     out = dict(env)
     out["ACTION_SERVER_URL"] = f"http://127.0.0.1:{s.actions_port}/webhook"
@@ -97,6 +100,10 @@ def child_env(env: Dict[str, str], s: ServerSettings) -> Dict[str, str]:
     # to the person running the bot.
     out.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning,ignore::PendingDeprecationWarning")
     out.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    # Sanic reads SANIC_* settings from the environment. Its default request limit is 100 MB;
+    # no request to this bot needs more than a few kilobytes (the channels refuse long messages
+    # themselves), so anything over 1 MB is refused with a 413 before it is read.
+    out.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))
     return out
 
 

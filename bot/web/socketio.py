@@ -9,20 +9,29 @@
    are replaced by a fresh random one.
 3. Rasa accepts socket.io connections from any web page. Here only the bot's own pages and
    the clinic's (BOT_CORS_ORIGINS, as for the web channel) may connect from a browser.
+4. Rasa passes any message to the NLU, however long (a 200 KB message kept the bot busy for
+   minutes), and fails on malformed events. Here every message gets the web channel's checks
+   (bot/web/validation.py) first; a refused one gets the reason as a bot message, and the NLU
+   never sees it.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
+from rasa.core.channels.socketio import SocketIOOutput
 from sanic import Blueprint
 
 from bot.settings import from_env as settings_from_env
-from bot.web.validation import CONVERSATION_ID
+from bot.web.validation import CONVERSATION_ID, DEFAULT_MAX_MESSAGE_CHARS, RequestError, check_chat
+
+logger = logging.getLogger(__name__)
 
 # rasa-webchat and our widget send 32 hex characters (a uuid4 without dashes).
 
@@ -34,10 +43,28 @@ def accepted_session_id(requested: Any) -> str:
     return uuid.uuid4().hex
 
 
+def metadata_of(raw: Any) -> Optional[dict]:
+    """The event's metadata: an object, or an object written as JSON (rasa-webchat), else none."""
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            return None
+    return raw if isinstance(raw, dict) else None
+
+
 class SocketIOInput(RasaSocketIOInput):
+    max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
+
     @classmethod
     def name(cls) -> str:
         return "socketio"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        channel.max_message_chars = int((credentials or {}).get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS))
+        return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = super().blueprint(on_new_message)
@@ -51,6 +78,34 @@ class SocketIOInput(RasaSocketIOInput):
                 await sio.enter_room(sid, session_id, namespace=self.namespace)
             await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
+        async def user_uttered(sid: str, data: Any = None) -> None:
+            chat = (
+                {
+                    "sender": data.get("session_id") if self.session_persistence else sid,
+                    "message": data.get("message"),
+                    "metadata": metadata_of(data.get(self.metadata_key)),
+                }
+                if isinstance(data, dict)
+                else data  # not an object: refused as unreadable
+            )
+            checked = check_chat(chat, self.max_message_chars)
+            if isinstance(checked, RequestError):
+                # Never the patient's words in the log; the reason goes back to them.
+                logger.info("socket.io message refused: %s", checked.error)
+                await sio.emit(self.bot_message_evt, {"text": checked.message}, room=sid, namespace=self.namespace)
+                return
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            await on_new_message(
+                UserMessage(
+                    checked.text,
+                    output,
+                    checked.conversation_id,
+                    input_channel=self.name(),
+                    metadata=checked.metadata or {},
+                )
+            )
+
         # Registering again under the same event name replaces Rasa's handler.
         sio.on("session_request", handler=session_request, namespace=self.namespace)
+        sio.on(self.user_message_evt, handler=user_uttered, namespace=self.namespace)
         return webhook

@@ -81,6 +81,14 @@ def parse_chat_request(
         data: Any = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return RequestError(400, "invalid_json", "The request could not be read. Please try again.")
+    return check_chat(data, max_chars, conversation_id)
+
+
+def check_chat(
+    data: Any, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS, conversation_id: Pattern[str] = CONVERSATION_ID
+) -> Union[ChatRequest, RequestError]:
+    """The same checks on a message already decoded ({"sender", "message", "metadata"}), as the
+    socket.io channel receives it."""
     if not isinstance(data, dict):
         return RequestError(400, "invalid_json", "The request could not be read. Please try again.")
 

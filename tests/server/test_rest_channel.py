@@ -114,3 +114,19 @@ def test_other_clients_get_the_layers_and_the_save_button_as_plain_buttons(share
     assert [b["payload"] for b in safety["buttons"]] == ["/save_question_for_provider"]
     saved = post(shared_bot, ask("/save_question_for_provider", sender))[1][0]
     assert saved["text"] == rendered["utter_question_saved"]
+
+
+def test_a_body_over_a_megabyte_is_refused_by_the_server_before_it_is_read(shared_bot):
+    # Sanic's own limit (SANIC_REQUEST_MAX_SIZE, bot/supervisor.py), for every route: 100 MB by default.
+    status, _ = post_raw(shared_bot, b'{"sender": "a", "message": "' + b"x" * (2 * 1024 * 1024) + b'"}')
+    assert status == 413
+    assert post(shared_bot, ask("what is bdnf"))[0] == 200, "and the bot still answers"
+
+
+def post_raw(bot, body):
+    req = urllib.request.Request(bot.url + PATH, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()

@@ -78,3 +78,55 @@ def test_only_the_clinic_site_may_connect_from_a_browser(bot, rendered):
     assert reply["text"] == rendered["utter_topic_bdnf"]
     with pytest.raises(socketio.exceptions.ConnectionError):
         asyncio.run(converse(bot.url, uuid.uuid4().hex, "what is bdnf", origin="https://evil.example"))
+
+
+async def send_events(url, events):
+    """Connects, claims a session, emits each event's data as `user_uttered` (a function of the
+    confirmed session id) and returns the first reply to each."""
+    client = socketio.AsyncClient()
+    confirmed = asyncio.get_running_loop().create_future()
+    replies: asyncio.Queue = asyncio.Queue()
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    client.on("bot_uttered", lambda data: replies.put_nowait(data))
+    await client.connect(url, socketio_path="/socket.io", transports=["websocket"])
+    try:
+        await client.emit("session_request", {"session_id": uuid.uuid4().hex})
+        session = await asyncio.wait_for(confirmed, 10)
+        out = []
+        for event in events:
+            await client.emit("user_uttered", event(session))
+            out.append(await asyncio.wait_for(replies.get(), 30))
+            while not replies.empty():  # an answer's further messages (none expected here)
+                replies.get_nowait()
+        return out
+    finally:
+        await client.disconnect()
+
+
+def test_bad_events_get_a_reason_and_never_reach_the_nlu(bot, rendered):
+    long_text = "what is bdnf " + "x" * 1000 + uuid.uuid4().hex
+    events = [
+        lambda s: {"message": long_text, "session_id": s},
+        lambda s: "just a string",
+        lambda s: ["a", "list"],
+        lambda s: {"session_id": s},
+        lambda s: {"message": 42, "session_id": s},
+        lambda s: {"message": "   ", "session_id": s},
+        lambda s: {"message": "what is bdnf\x00", "session_id": s},
+        lambda s: {"message": "what is bdnf", "session_id": "not a session"},
+        lambda s: {"message": "what is bdnf", "session_id": s, "metadata": "{not json"},
+    ]
+    replies = asyncio.run(send_events(bot.url, events))
+    texts = [r["text"] for r in replies]
+    assert texts[0] == "Your message is too long. Please shorten it to 1000 characters or fewer."
+    assert texts[1] == texts[2] == "The request could not be read. Please try again."
+    assert texts[3] == texts[4] == "Please type your question as text."
+    assert texts[5] == "Please type a question first."
+    assert texts[6] == "Your message contains characters that can't be read. Please retype it."
+    assert texts[7].startswith("This conversation could not be found.")
+    assert texts[8] == rendered["utter_topic_bdnf"], "bad metadata is dropped, the question answered"
+    import sqlite3
+
+    with sqlite3.connect(bot.db) as conn:
+        stored = [row[0] for row in conn.execute("SELECT data FROM events WHERE type_name = 'user'")]
+    assert not [e for e in stored if long_text[-32:] in e], "a refused message is never stored"
