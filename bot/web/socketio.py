@@ -9,7 +9,11 @@
    are replaced by a fresh random one.
 3. Rasa accepts socket.io connections from any web page. Here only the bot's own pages and
    the clinic's (BOT_CORS_ORIGINS, as for the web channel) may connect from a browser.
-4. Rasa passes any message to the NLU, however long (a 200 KB message kept the bot busy for
+4. Engine.io answers the handshake with its own CORS headers for the allowed origins, and
+   Rasa's CORS extension (sanic-cors, given the same origins) added a second
+   Access-Control-Allow-Origin: browsers refuse a response with two, so rasa-webchat on a
+   clinic's site never connected. The extension now leaves socket.io's paths alone.
+5. Rasa passes any message to the NLU, however long (a 200 KB message kept the bot busy for
    minutes), and fails on malformed events. Here every message gets the web channel's checks
    (bot/web/validation.py) first; a refused one gets the reason as a bot message, and the NLU
    never sees it.
@@ -25,8 +29,10 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
-from rasa.core.channels.socketio import SocketIOOutput
-from sanic import Blueprint
+from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from sanic import Blueprint, Sanic, response
+from sanic.request import Request
+from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from bot.settings import from_env as settings_from_env
 from bot.web.validation import CONVERSATION_ID, DEFAULT_MAX_MESSAGE_CHARS, RequestError, check_chat
@@ -53,6 +59,20 @@ def metadata_of(raw: Any) -> Optional[dict]:
     return raw if isinstance(raw, dict) else None
 
 
+class EngineIOCorsBlueprint(SocketBlueprint):
+    """Rasa's socket.io blueprint, with engine.io alone answering CORS on its paths."""
+
+    def register(self, app: Sanic, options: Dict[Text, Any]) -> None:
+        super().register(app, options)
+        path = "/" + self.ctx.socketio_path.strip("/")
+
+        async def engineio_answers_cors(request: Request) -> None:
+            if request.path == path or request.path.startswith(path + "/"):
+                setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
+
+        app.register_middleware(engineio_answers_cors, "request")
+
+
 class SocketIOInput(RasaSocketIOInput):
     max_message_chars: int = DEFAULT_MAX_MESSAGE_CHARS
 
@@ -67,8 +87,14 @@ class SocketIOInput(RasaSocketIOInput):
         return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        webhook = super().blueprint(on_new_message)
+        super().blueprint(on_new_message)  # the socket.io server and Rasa's event handlers
         sio = self.sio
+        webhook = EngineIOCorsBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> response.HTTPResponse:
+            return response.json({"status": "ok"})
+
         # None is engine.io's "same origin only"; a list admits exactly those origins.
         sio.eio.cors_allowed_origins = list(settings_from_env(os.environ).cors_origins) or None
 

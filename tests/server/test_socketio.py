@@ -130,3 +130,25 @@ def test_bad_events_get_a_reason_and_never_reach_the_nlu(bot, rendered):
     with sqlite3.connect(bot.db) as conn:
         stored = [row[0] for row in conn.execute("SELECT data FROM events WHERE type_name = 'user'")]
     assert not [e for e in stored if long_text[-32:] in e], "a refused message is never stored"
+
+
+def handshake_headers(bot, origin):
+    import urllib.error
+    import urllib.request
+
+    req = urllib.request.Request(bot.url + "/socket.io/?EIO=4&transport=polling", headers={"Origin": origin})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.getheaders()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers.items()
+
+
+def test_the_handshake_names_an_allowed_origin_once(bot):
+    """Two Access-Control-Allow-Origin headers (engine.io's and Rasa's CORS extension's) make a
+    browser refuse the handshake: rasa-webchat on the clinic's site would never connect."""
+    status, headers = handshake_headers(bot, CLINIC_SITE)
+    allow = [v for k, v in headers if k.lower() == "access-control-allow-origin"]
+    assert status == 200 and allow == [CLINIC_SITE]
+    status, headers = handshake_headers(bot, "https://evil.example.net")
+    assert status >= 400 and not [v for k, v in headers if k.lower() == "access-control-allow-origin"]
