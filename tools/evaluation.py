@@ -201,7 +201,15 @@ def score(results: Iterable[Result], aliases: Optional[Mapping[str, str]] = None
     topic_aliases) lets a glossary question be answered by the topic that explains the word,
     as a topic question may be answered by the glossary entry (evaluate.py)."""
     results = list(results)
-    glossary_home = {f"glossary{KIND_SEPARATOR}{k.split(KIND_SEPARATOR)[1]}": v for k, v in (aliases or {}).items()}
+    # A glossary question may get the plain answer or the article's wording of the word's topic
+    # (asked right after that topic's answer, the same topic again gets its wording).
+    glossary_home = {
+        f"glossary{KIND_SEPARATOR}{word.split(KIND_SEPARATOR)[1]}": (
+            topic,
+            f"utter_article_detail{KIND_SEPARATOR}{topic[len('utter_topic_'):]}",
+        )
+        for word, topic in (aliases or {}).items()
+    }
     report = Report(total=len(results))
     correct: Counter = Counter()
     totals: Counter = Counter()
@@ -213,7 +221,7 @@ def score(results: Iterable[Result], aliases: Optional[Mapping[str, str]] = None
             or (r.label == "crisis" and is_crisis(r.response) and not r.kind)
             or (r.label == "crisis" and r.kind and r.response == f"{CRISIS}{KIND_SEPARATOR}{r.kind}")
             or (r.label == "out_of_scope" and handled_out_of_scope(r.response))
-            or (r.label.startswith(GLOSSARY_LABEL) and r.response == glossary_home.get(r.label))
+            or (r.label.startswith(GLOSSARY_LABEL) and r.response in glossary_home.get(r.label, ()))
         )
         if ok:
             correct[r.label] += 1

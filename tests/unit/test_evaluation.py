@@ -170,3 +170,16 @@ def test_a_follow_up_case_carries_the_message_sent_before_it():
         ]
     )
     assert report.accuracy == 0.5 and report.per_label["article_detail:bdnf"] == (1, 1)
+
+
+def test_a_glossary_question_may_get_its_topics_answer_in_either_layer(domain):
+    from tools.evaluation import Result, score, topic_aliases
+
+    aliases = topic_aliases(domain["responses"])
+    results = [
+        Result("whats a synapse", "glossary:synapse", "utter_glossary:synapse"),
+        Result("whats a synapse", "glossary:synapse", "utter_topic_synaptogenesis"),
+        Result("whats a synapse", "glossary:synapse", "utter_article_detail:synaptogenesis"),
+        Result("whats a synapse", "glossary:synapse", "utter_topic_bdnf"),
+    ]
+    assert score(results, aliases).per_label["glossary:synapse"] == (3, 4)
