@@ -1,4 +1,4 @@
-"""socket.io input channel, compatible with rasa-webchat, with two fixes over Rasa 3.6.21.
+"""socket.io input channel, compatible with rasa-webchat, with fixes over Rasa 3.6.21.
 
 1. Rasa's `session_request` handler calls `sio.enter_room()` without awaiting it; with the
    python-socketio that Rasa installs that is a coroutine, so the client never joins its
@@ -13,8 +13,7 @@
    Rasa's CORS extension (sanic-cors, given the same origins) added a second
    Access-Control-Allow-Origin: browsers refuse a response with two, so rasa-webchat on a
    clinic's site never connected. The extension now leaves socket.io's paths alone.
-5. Rasa passes any message to the NLU, however long (a 200 KB message kept the bot busy for
-   minutes), and fails on malformed events. Here every message gets the web channel's checks
+5. Rasa passes any message to the NLU, however long, and fails on malformed events. Here every message gets the web channel's checks
    (bot/web/validation.py) first; a refused one gets the reason as a bot message, and the NLU
    never sees it.
 """
