@@ -44,6 +44,7 @@ REPRESENTATIVE = {
     "greet": ["hello"],
     "goodbye": ["goodbye"],
     "thanks": ["thank you"],
+    "acknowledge": ["ok", "got it, makes sense"],
     "bot_challenge": ["are you a real person?"],
     "human_handoff": ["i want to talk to a person"],
     "topic_menu": ["what can you help me with"],
