@@ -196,3 +196,24 @@ def test_widget_files_fetch_nothing_from_elsewhere(root):
         assert "https://" not in text.replace("https://BOT", "").replace("https://YOUR-BOT-ADDRESS", "").replace(
             "/https:\\/\\/", ""
         ), name
+
+
+def test_a_decoded_message_gets_the_same_checks_as_a_request_body():
+    from bot.web.validation import check_chat
+
+    sender = "a" * 32
+    assert check_chat({"sender": sender, "message": " what is BDNF? "}) == ChatRequest(sender, "what is BDNF?")
+    assert check_chat("not an object").error == "invalid_json"
+    assert check_chat({"sender": sender, "message": "x" * 1001}).error == "message_too_long"
+    assert check_chat({"sender": sender, "message": "x" * 1001}, max_chars=2000) == ChatRequest(sender, "x" * 1001)
+    assert check_chat({"sender": "short", "message": "hi"}).error == "invalid_conversation_id"
+
+
+def test_socketio_metadata_is_an_object_or_nothing():
+    from bot.web.socketio import metadata_of
+
+    assert metadata_of({"a": 1}) == {"a": 1}
+    assert metadata_of('{"a": 1}') == {"a": 1}
+    assert metadata_of("{not json") is None
+    assert metadata_of("[1, 2]") is None
+    assert metadata_of(None) is None
