@@ -13,9 +13,9 @@
    Rasa's CORS extension (sanic-cors, given the same origins) added a second
    Access-Control-Allow-Origin: browsers refuse a response with two, so rasa-webchat on a
    clinic's site never connected. The extension now leaves socket.io's paths alone.
-5. Rasa passes any message to the NLU, however long, and fails on malformed events. Here every message gets the web channel's checks
-   (bot/web/validation.py) first; a refused one gets the reason as a bot message, and the NLU
-   never sees it.
+5. Rasa passes any message to the NLU, however long, and fails on malformed events. Here
+   every message gets the web channel's checks (bot/web/validation.py) first; a refused one
+   gets the reason as a bot message, and the NLU never sees it.
 """
 
 from __future__ import annotations
