@@ -24,6 +24,7 @@ VARIABLES = {
     "BOT_DATABASE_URL": "conversation database (default: the SQLite file in endpoints.yml)",
     "BOT_CORS_ORIGINS": "the clinic's web pages allowed to use the bot, comma-separated",
     "BOT_JWT_SECRET": "turns on Rasa's HTTP API, protected by JWT",
+    "BOT_REDIS_URL": "Redis shared by several instances: locks and rate limits (scale-out profile only)",
     "ACTIONS_PORT": "port of the action server",
 }
 
@@ -40,6 +41,7 @@ class Settings:
     database_url: Optional[str] = None  # None: the SQLite file named in endpoints.yml
     cors_origins: Tuple[str, ...] = ()
     jwt_secret: Optional[str] = None
+    redis_url: Optional[str] = None  # None: one instance, locks and rate limits in memory
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
@@ -59,6 +61,13 @@ def _database_url(raw: Optional[str]) -> Optional[str]:
     return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
 
 
+def _redis_url(raw: Optional[str]) -> Optional[str]:
+    url = (raw or "").strip()
+    if url and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(f"BOT_REDIS_URL must be a Redis URL such as redis://127.0.0.1:6379/0, got {url!r}")
+    return url or None
+
+
 def from_env(env: Mapping[str, str]) -> Settings:
     try:
         origins = parse_origins(env.get("BOT_CORS_ORIGINS") or "")
@@ -71,4 +80,5 @@ def from_env(env: Mapping[str, str]) -> Settings:
         database_url=_database_url(env.get(DATABASE_URL_ENV)),
         cors_origins=origins,
         jwt_secret=env.get("BOT_JWT_SECRET") or None,
+        redis_url=_redis_url(env.get("BOT_REDIS_URL")),
     )

@@ -190,15 +190,16 @@ class ClinicWebInput(InputChannel):
             store = find_clinic_store(getattr(agent, "tracker_store", None))
             # Another tracker store configured in endpoints.yml reports nothing about itself.
             store_health = store.health() if store is not None else {"status": "not checked"}
-            ok = model_loaded and store_health["status"] in ("ok", "not checked")
+            parts = {"conversation_store": store_health}
+            # The scale-out lock store (bot/scale/lock_store.py) says whether Redis answers.
+            lock_health = getattr(getattr(agent, "lock_store", None), "health", None)
+            if callable(lock_health):
+                parts["lock_store"] = lock_health()
+            ok = model_loaded and all(part["status"] in ("ok", "not checked") for part in parts.values())
             # A degraded store still answers patients, so a load balancer must keep sending
             # traffic (200); only a bot without a model cannot answer (503).
             return response.json(
-                {
-                    "status": "ok" if ok else "degraded",
-                    "model": "loaded" if model_loaded else "loading",
-                    "conversation_store": store_health,
-                },
+                {"status": "ok" if ok else "degraded", "model": "loaded" if model_loaded else "loading", **parts},
                 status=200 if model_loaded else 503,
                 headers={"Cache-Control": "no-store"},
             )

@@ -1,0 +1,1 @@
+"""Several instances of the bot behind a load balancer: shared locks and limits, the cluster runner."""
