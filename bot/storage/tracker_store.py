@@ -7,8 +7,14 @@ conversations go to a SQLite file under var/.
 What this adds to Rasa's `SQLTrackerStore`:
 - personal data in what patients type is replaced by placeholders before anything is
   written (bot/storage/redaction.py);
-- a failed save is retried, then logged with the conversation id (never the text), kept in
-  memory and written with that conversation's next save; `health()` reports it;
+- a failed save is retried, then logged with the conversation id (never the text) and
+  spooled to disk (bot/storage/spool.py), from where it is written as soon as the database
+  takes it again, by this process or by the next one to start; `health()` reports it;
+- a failed read raises ConversationUnavailable (the channels answer 503) instead of Rasa's
+  fresh, empty conversation, which would drop the history (a crisis among it) without a word;
+- on PostgreSQL, shared by several instances: the tables are created under an advisory lock
+  (instances starting together otherwise fail with duplicate-key errors), and the saves of
+  one conversation take turns (a per-conversation advisory lock held until commit);
 - SQLite runs in WAL mode with a busy timeout, and writes take the write lock up front, so
   concurrent conversations wait for each other instead of failing with "database is locked";
 - indexes for the staff report and the retention purge;
@@ -20,22 +26,25 @@ What this adds to Rasa's `SQLTrackerStore`:
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, NamedTuple, Optional
+from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.storage.redaction import redact_event
 from bot.settings import from_env as settings_from_env
+from bot.storage.redaction import redact_event
+from bot.storage.spool import DEFAULT_MAX_BYTES, Spool
 from bot.storage.db import (
     DEFAULT_BUSY_TIMEOUT_MS,
     DEFAULT_RETENTION_DAYS,
@@ -52,6 +61,19 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS ix_events_timestamp ON events (timestamp)",
     "CREATE INDEX IF NOT EXISTS ix_events_sender_id_timestamp ON events (sender_id, timestamp)",
 )
+
+
+# Conversations whose save failed, kept in memory as well as in the spool; past this many the
+# oldest are read back from the spool when needed.
+UNSAVED_IN_MEMORY = 1000
+# How often spooled conversations are offered to the database again.
+REPLAY_SECONDS = 5.0
+# Any fixed number: the advisory lock under which an instance creates the tables.
+SCHEMA_LOCK_KEY = 7_301_560_001
+
+
+class ConversationUnavailable(Exception):
+    """The stored conversation could not be read; the channels answer 503."""
 
 
 # How many recently saved conversations are kept in memory. A conversation that falls out is
@@ -71,6 +93,31 @@ def create_indexes(engine: sa.engine.Engine) -> None:
             conn.exec_driver_sql(statement)
 
 
+def conversation_lock_key(sender_id: str) -> int:
+    """A PostgreSQL advisory lock key (signed 64-bit) for one conversation."""
+    return int.from_bytes(hashlib.sha256(sender_id.encode("utf-8")).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def schema_lock(url: str) -> Iterator[None]:
+    """On PostgreSQL, one instance at a time creates tables and indexes; elsewhere nothing."""
+    if not url.startswith(("postgresql", "postgres")):
+        yield
+        return
+    engine = sa.create_engine(url, future=True, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+            conn.commit()
+            try:
+                yield
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                conn.commit()
+    finally:
+        engine.dispose()
+
+
 class ClinicTrackerStore(SQLTrackerStore):
     def __init__(
         self,
@@ -82,18 +129,22 @@ class ClinicTrackerStore(SQLTrackerStore):
         save_attempts: int = 3,
         retry_delay: float = 0.2,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        spool_dir: str = "var/spool",
+        spool_max_mb: float = DEFAULT_MAX_BYTES / 2**20,
         **kwargs: Any,
     ) -> None:
         url = database_url(settings_from_env(os.environ).database_url, sqlite_path)
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
-        # SQLTrackerStore takes a full URL through `host` when it contains "://".
-        super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
-        self.is_sqlite = self.engine.dialect.name == "sqlite"
-        if self.is_sqlite:
-            configure_sqlite(self.engine, busy_timeout_ms)
-            self.engine.dispose()  # connections made before the pragmas were set
-        create_indexes(self.engine)
+        with schema_lock(url):
+            # SQLTrackerStore takes a full URL through `host` when it contains "://".
+            super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
+            self.is_sqlite = self.engine.dialect.name == "sqlite"
+            self.is_postgresql = self.engine.dialect.name == "postgresql"
+            if self.is_sqlite:
+                configure_sqlite(self.engine, busy_timeout_ms)
+                self.engine.dispose()  # connections made before the pragmas were set
+            create_indexes(self.engine)
         self.retention_days = int(retention_days)
         self.save_attempts = max(1, int(save_attempts))
         self.retry_delay = float(retry_delay)
@@ -102,27 +153,36 @@ class ClinicTrackerStore(SQLTrackerStore):
         self._failed_saves = 0
         self._last_failure: Optional[str] = None
         self._degraded = False
-        # Conversations whose last save failed: served from here and written with their next
-        # save, so a database outage loses nothing that the process still holds.
-        self._unsaved: Dict[str, DialogueStateTracker] = {}
+        # Conversations whose last save failed: on disk in the spool, the latest also here.
+        self.spool = Spool(Path(spool_dir), int(float(spool_max_mb) * 2**20))
+        self._unsaved: "OrderedDict[str, DialogueStateTracker]" = OrderedDict()
+        self._spool_full = False
+        # Read once at start: conversations a stopped process left in the spool are written first.
+        self._spooled_ids: Set[str] = {sender_id for sender_id, _ in self.spool.items()}
+        self._replaying: Optional[asyncio.Task] = None
         self._recent: "OrderedDict[str, _Recent]" = OrderedDict()
 
     # -- health -----------------------------------------------------------------------------
 
     def health(self) -> Dict[str, Any]:
-        """For GET /health: no I/O, safe to call from the event loop."""
+        """For GET /health: no database I/O (it counts the spool's files)."""
         with self._lock:
-            return {
-                "status": "degraded" if self._degraded else "ok",
-                "failed_saves": self._failed_saves,
-                "last_failure": self._last_failure,
-                "unsaved_conversations": len(self._unsaved),
-            }
+            degraded = self._degraded
+            failed_saves, last_failure, spool_full = self._failed_saves, self._last_failure, self._spool_full
+        spooled = self.spool.count()
+        return {
+            "status": "degraded" if degraded or spooled else "ok",
+            "failed_saves": failed_saves,
+            "last_failure": last_failure,
+            "unsaved_conversations": spooled,
+            "spool_full": spool_full,
+        }
 
     # -- saving -----------------------------------------------------------------------------
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         await self.stream_events(tracker)
+        self._start_replay()
         loop = asyncio.get_running_loop()
         error: Optional[BaseException] = None
         for attempt in range(self.save_attempts):
@@ -138,9 +198,27 @@ class ClinicTrackerStore(SQLTrackerStore):
             with self._lock:
                 self._unsaved.pop(tracker.sender_id, None)
                 self._degraded = False
+            if tracker.sender_id in self._spooled_ids:
+                self._spooled_ids.discard(tracker.sender_id)
+                await loop.run_in_executor(None, self.spool.remove, tracker.sender_id)
             return
         self._forget(tracker.sender_id)
+        await loop.run_in_executor(None, self._spool, tracker)
         self._record_failure(tracker, error)
+        self._start_replay()
+
+    def _spool(self, tracker: DialogueStateTracker) -> None:
+        events = [redact_event(event.as_dict())[0] for event in tracker.events]
+        spooled = self.spool.put(tracker.sender_id, events)
+        with self._lock:
+            self._spool_full = not spooled
+            if spooled:
+                self._spooled_ids.add(tracker.sender_id)
+        if not spooled:
+            logger.critical(
+                "Could not spool conversation %s (spool full or disk refused): it is kept in memory only.",
+                tracker.sender_id,
+            )
 
     def _record_failure(self, tracker: DialogueStateTracker, error: Optional[BaseException]) -> None:
         with self._lock:
@@ -148,11 +226,16 @@ class ClinicTrackerStore(SQLTrackerStore):
             self._last_failure = datetime.now(timezone.utc).isoformat(timespec="seconds")
             self._degraded = True
             self._unsaved[tracker.sender_id] = tracker
+            self._unsaved.move_to_end(tracker.sender_id)
+            while len(self._unsaved) > UNSAVED_IN_MEMORY:
+                oldest, _ = self._unsaved.popitem(last=False)
+                if oldest not in self._spooled_ids:
+                    logger.critical("Conversation %s could not be saved nor spooled and is lost.", oldest)
         # The driver's message only (never the SQL parameters, which hold the conversation).
         reason = str(getattr(error, "orig", None) or type(error).__name__).splitlines()[0][:200]
         logger.error(
-            "Could not save conversation %s after %d attempts (%s: %s). It is kept in memory "
-            "and written with its next message.",
+            "Could not save conversation %s after %d attempts (%s: %s). It is spooled and "
+            "written as soon as the database takes it.",
             tracker.sender_id,
             self.save_attempts,
             type(error).__name__,
@@ -166,6 +249,12 @@ class ClinicTrackerStore(SQLTrackerStore):
                 # later turns into a write fails at once with "database is locked" in WAL
                 # mode when another conversation wrote in between, whatever the busy timeout.
                 session.execute(sa.text("BEGIN IMMEDIATE"))
+            elif self.is_postgresql:
+                # Another instance saving this conversation waits until this commit: the count of
+                # stored events below decides what is new, and must not change under us.
+                session.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": conversation_lock_key(tracker.sender_id)}
+                )
             written = []
             for event in self._additional_events(session, tracker):
                 data, found = redact_event(event.as_dict())
@@ -232,22 +321,83 @@ class ClinicTrackerStore(SQLTrackerStore):
         redacted = [Event.from_parameters(redact_event(e.as_dict())[0]) for e in new_events]
         await super()._stream_new_events(event_broker, [e for e in redacted if e is not None], sender_id)
 
+    # -- the spool ------------------------------------------------------------------------------
+
+    def _unsaved_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The conversation as this process last had it, if its save failed: from memory, else
+        from the spool."""
+        with self._lock:
+            unsaved = self._unsaved.get(sender_id)
+            spooled = sender_id in self._spooled_ids
+        if unsaved is not None:
+            return unsaved.copy()
+        if not spooled:
+            return None
+        events = self.spool.get(sender_id)
+        if events is None or self.domain is None:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+
+    def _start_replay(self) -> None:
+        task = self._replaying
+        running = task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop()
+        if self._spooled_ids and not running:
+            self._replaying = asyncio.ensure_future(self._replay())
+
+    async def _replay(self) -> None:
+        """Offers the spooled conversations to the database until it has taken them all."""
+        loop = asyncio.get_running_loop()
+        while self._spooled_ids:
+            for sender_id in list(self._spooled_ids):
+                tracker = await loop.run_in_executor(None, self._unsaved_tracker, sender_id)
+                if tracker is not None:
+                    try:
+                        await loop.run_in_executor(None, self._write, tracker)
+                    except Exception:  # the database is still away: try again later
+                        break
+                with self._lock:
+                    self._unsaved.pop(sender_id, None)
+                    self._spooled_ids.discard(sender_id)
+                    if not self._spooled_ids:
+                        self._degraded = False
+                await loop.run_in_executor(None, self.spool.remove, sender_id)
+                logger.info("Spooled conversation %s is now in the database.", sender_id)
+            else:
+                continue
+            await asyncio.sleep(REPLAY_SECONDS)
+
     # -- reading ----------------------------------------------------------------------------
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        unsaved = self._unsaved.get(sender_id)
-        if unsaved is not None:
-            return unsaved.copy()
-        recent = self._recent_tracker(sender_id)
-        if recent is not None:
-            return recent
-        return await super().retrieve(sender_id)
+        return await self._retrieve_checked(sender_id, all_sessions=False)
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
-        unsaved = self._unsaved.get(conversation_id)
+        return await self._retrieve_checked(conversation_id, all_sessions=True)
+
+    async def _retrieve_checked(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """Off the event loop; a database failure raises ConversationUnavailable."""
+        self._start_replay()
+        loop = asyncio.get_running_loop()
+        unsaved = await loop.run_in_executor(None, self._unsaved_tracker, sender_id)
         if unsaved is not None:
-            return unsaved.copy()
-        return await super().retrieve_full_tracker(conversation_id)
+            return unsaved
+        try:
+            if not all_sessions:
+                recent = await loop.run_in_executor(None, self._recent_tracker, sender_id)
+                if recent is not None:
+                    return recent
+            return await loop.run_in_executor(None, self._read, sender_id, all_sessions)
+        except Exception as e:  # any failure of the database or its driver
+            logger.error("Could not read conversation %s (%s).", sender_id, type(e).__name__)
+            raise ConversationUnavailable(sender_id) from e
+
+    def _read(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=all_sessions).all()
+            events = [json.loads(row.data) for row in rows]
+        if self.domain is None or not events:
+            return None
+        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
 
 
 def _as_stored(tracker: DialogueStateTracker, written: List[tuple]) -> bool:
@@ -267,6 +417,25 @@ def _as_stored(tracker: DialogueStateTracker, written: List[tuple]) -> bool:
         if tracker.latest_message is event:
             tracker.latest_message = stored
     return True
+
+
+def without_fail_safe(agent: Any) -> None:
+    """Takes away Rasa's FailSafeTrackerStore from around a ClinicTrackerStore.
+
+    That wrapper answers a failed read with a fresh, empty conversation: the patient's history
+    (a crisis among it) would be dropped without a word, and the turn stored over it. Without
+    it, ConversationUnavailable reaches the channel, which answers 503 ("try again in a
+    moment"). Saves lose nothing either way: ClinicTrackerStore spools what it cannot write.
+    """
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    wrapped = getattr(agent, "tracker_store", None)
+    if not isinstance(wrapped, FailSafeTrackerStore) or find_clinic_store(wrapped) is None:
+        return
+    inner = wrapped._tracker_store
+    agent.tracker_store = inner
+    if getattr(agent, "processor", None) is not None:
+        agent.processor.tracker_store = inner
 
 
 def find_clinic_store(store: Any) -> Optional[ClinicTrackerStore]:

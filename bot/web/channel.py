@@ -28,7 +28,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
-from bot.storage.tracker_store import find_clinic_store
+from bot.storage.tracker_store import find_clinic_store, without_fail_safe
 from bot.web import assets
 from bot.settings import from_env as settings_from_env
 from bot.web.origins import cors_headers, origin_allowed
@@ -136,6 +136,12 @@ class ClinicWebInput(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         bp = _SiteBlueprint("clinic_web", __name__)
         bp.ctx.before_routing = self._before_routing
+
+        @bp.listener("after_server_start")
+        async def strict_conversation_store(app: Any, _loop: Any) -> None:
+            # The model is loaded before the server starts. A conversation that cannot be read
+            # gets a 503 on every channel, never a fresh conversation in its place.
+            without_fail_safe(getattr(app.ctx, "agent", None))
 
         @bp.route(WEBHOOK_PATH, methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:

@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from bot.settings import from_env as settings_from_env
+from bot.web.channel import UNAVAILABLE
 from bot.web.validation import CONVERSATION_ID, DEFAULT_MAX_MESSAGE_CHARS, RequestError, check_chat
 
 logger = logging.getLogger(__name__)
@@ -120,15 +121,19 @@ class SocketIOInput(RasaSocketIOInput):
                 await sio.emit(self.bot_message_evt, {"text": checked.message}, room=sid, namespace=self.namespace)
                 return
             output = SocketIOOutput(sio, self.bot_message_evt)
-            await on_new_message(
-                UserMessage(
-                    checked.text,
-                    output,
-                    checked.conversation_id,
-                    input_channel=self.name(),
-                    metadata=checked.metadata or {},
+            try:
+                await on_new_message(
+                    UserMessage(
+                        checked.text,
+                        output,
+                        checked.conversation_id,
+                        input_channel=self.name(),
+                        metadata=checked.metadata or {},
+                    )
                 )
-            )
+            except Exception as e:  # the conversation could not be read, say; never the words in the log
+                logger.error("socket.io message failed: %s", type(e).__name__)
+                await sio.emit(self.bot_message_evt, {"text": UNAVAILABLE}, room=sid, namespace=self.namespace)
 
         # Registering again under the same event name replaces Rasa's handler.
         sio.on("session_request", handler=session_request, namespace=self.namespace)

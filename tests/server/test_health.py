@@ -18,7 +18,7 @@ def bot(root, model_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("health")
     endpoints = yaml.safe_load((root / "endpoints.yml").read_text().replace("${ACTION_SERVER_URL}", "x"))
     # Short waits so a locked database turns into a failed save within a second.
-    endpoints["tracker_store"].update(busy_timeout_ms=100, save_attempts=2)
+    endpoints["tracker_store"].update(busy_timeout_ms=100, save_attempts=2, spool_dir=str(tmp / "spool"))
     endpoints.pop("action_endpoint")
     (tmp / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     with LocalBot(
@@ -76,3 +76,26 @@ def test_a_stuck_database_is_reported_and_the_bot_answers_on(bot, rendered):
     assert texts == ["what is bdnf", "what is glutamate", "what are nmda receptors"], "nothing lost"
     log = bot.log_path.read_text()
     assert sender in log and "glutamate" not in log, "the failure is logged with the id, not the text"
+
+
+def test_a_conversation_that_cannot_be_read_gets_a_503_not_a_fresh_start(bot, rendered):
+    sender = uuid.uuid4().hex
+    assert bot.send(sender, "I want to kill myself")  # a crisis: the history that must not be dropped
+    with sqlite3.connect(bot.db) as conn:
+        conn.execute("ALTER TABLE events RENAME TO events_away")  # the database loses the table
+    try:
+        request = urllib.request.Request(
+            bot.url + "/webhooks/clinic/webhook",
+            data=json.dumps({"sender": sender, "message": "what is bdnf"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 503
+        assert "try again" in json.loads(refused.value.read())["message"]
+    finally:
+        with sqlite3.connect(bot.db) as conn:
+            conn.execute("ALTER TABLE events_away RENAME TO events")
+    replies = bot.send(sender, "what is bdnf")
+    # Read again from the database, the conversation still knows about the crisis.
+    assert replies[0]["text"] == f"{rendered['utter_topic_bdnf']}\n{rendered['utter_crisis_reminder:suicide']}"

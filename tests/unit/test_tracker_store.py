@@ -84,6 +84,7 @@ def conversation(sender, texts):
 
 
 def sqlite_store(path, **kwargs):
+    kwargs.setdefault("spool_dir", str(path.parent / "spool"))
     return ClinicTrackerStore(domain=Domain.empty(), sqlite_path=str(path), **kwargs)
 
 
@@ -145,7 +146,13 @@ def test_a_failed_save_is_retried_logged_reported_and_written_later(tmp_path, mo
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     db = tmp_path / "c.db"
     store = sqlite_store(db, busy_timeout_ms=50, retry_delay=0.01, save_attempts=3)
-    assert store.health() == {"status": "ok", "failed_saves": 0, "last_failure": None, "unsaved_conversations": 0}
+    assert store.health() == {
+        "status": "ok",
+        "failed_saves": 0,
+        "last_failure": None,
+        "unsaved_conversations": 0,
+        "spool_full": False,
+    }
     sender = uuid.uuid4().hex
     blocker = sqlite3.connect(db, timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")  # another process holding the database
