@@ -86,7 +86,7 @@ async def _load(kind: str, redis_url: str, prefix: str, messages: int, conversat
         "seconds": round(elapsed, 2),
         "wait_p50_ms": round(1000 * waits[len(waits) // 2], 1) if waits else None,
         "wait_p99_ms": round(1000 * waits[int(len(waits) * 0.99)], 1) if waits else None,
-        "redis_failures": getattr(store, "_redis_failures", None),
+        "redis_failures": store.redis.failures if hasattr(store, "redis") else None,
     }
 
 

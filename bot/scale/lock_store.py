@@ -23,15 +23,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, AsyncGenerator, Dict, List, Optional
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
+from bot.scale.redis_state import RedisState, RedisUnavailable, redis_client, redis_errors
 from bot.scale.tickets import EXPIRED, HELD, RedisTickets
 
 logger = logging.getLogger(__name__)
@@ -40,16 +41,6 @@ logger = logging.getLogger(__name__)
 FIRST_POLL_SECONDS = 0.005
 LONGEST_POLL_SECONDS = 0.05
 RELEASE_RETRY_SECONDS = 0.2
-
-
-class RedisUnavailable(Exception):
-    """Redis did not answer in time or refused; the caller falls back to the process lock."""
-
-
-def redis_errors() -> tuple:
-    import redis.exceptions
-
-    return (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
 
 
 @dataclass
@@ -73,26 +64,21 @@ class ClinicLockStore(LockStore):
         if redis_url is None:
             from bot.settings import SettingsError
             from bot.settings import from_env as settings_from_env
-            import os
 
             redis_url = settings_from_env(os.environ).redis_url
             if not redis_url:
                 raise SettingsError("BOT_REDIS_URL must name the Redis server shared by the instances")
         self.lease_seconds = float(options.get("lease_seconds", lease_seconds))
-        self.redis_timeout = float(options.get("redis_timeout_seconds", redis_timeout_seconds))
-        self.retry_seconds = float(options.get("retry_seconds", retry_seconds))
-        import redis.asyncio
-
-        self.client = redis.asyncio.Redis.from_url(
-            redis_url, socket_timeout=self.redis_timeout, socket_connect_timeout=self.redis_timeout
+        self.redis = RedisState(
+            "lock",
+            timeout_seconds=float(options.get("redis_timeout_seconds", redis_timeout_seconds)),
+            retry_seconds=float(options.get("retry_seconds", retry_seconds)),
         )
+        self.client = redis_client(redis_url, self.redis.timeout)
         self.tickets = RedisTickets(
             self.client, prefix=str(options.get("key_prefix", key_prefix)), lease_ms=int(self.lease_seconds * 1000)
         )
         self._local: Dict[str, _Local] = {}
-        self._redis_down_until = 0.0
-        self._redis_failures = 0
-        self._last_redis_failure: Optional[str] = None
         self._tasks: List[asyncio.Task] = []
         super().__init__()
 
@@ -100,13 +86,7 @@ class ClinicLockStore(LockStore):
 
     def health(self) -> Dict[str, Any]:
         """For GET /health: no I/O."""
-        down = time.monotonic() < self._redis_down_until
-        return {
-            "status": "degraded" if down else "ok",
-            "redis": "unreachable: locks are per instance" if down else "ok",
-            "redis_failures": self._redis_failures,
-            "last_redis_failure": self._last_redis_failure,
-        }
+        return self.redis.health("locks are per instance")
 
     # -- Rasa's interface ----------------------------------------------------------------------
 
@@ -155,17 +135,17 @@ class ClinicLockStore(LockStore):
         deadline = time.monotonic() + lock_lifetime
         ticket = self.tickets.new_ticket()
         try:
-            await self._call(self.tickets.take(conversation_id, ticket))
+            await self.redis.call(self.tickets.take(conversation_id, ticket))
             pause = FIRST_POLL_SECONDS
             while True:
-                state = await self._call(self.tickets.poll(conversation_id, ticket))
+                state = await self.redis.call(self.tickets.poll(conversation_id, ticket))
                 if state == HELD:
                     return ticket
                 if state == EXPIRED:
                     # This process stalled for longer than the lease: back to the end of the line.
                     logger.warning("lock.ticket_expired conversation=%s", conversation_id)
                     ticket = self.tickets.new_ticket()
-                    await self._call(self.tickets.take(conversation_id, ticket))
+                    await self.redis.call(self.tickets.take(conversation_id, ticket))
                 if time.monotonic() > deadline:
                     self._background(self._release(conversation_id, ticket))
                     raise LockError(f"Could not acquire lock for conversation '{conversation_id}'.")
@@ -181,7 +161,7 @@ class ClinicLockStore(LockStore):
         while True:
             await asyncio.sleep(self.lease_seconds / 4)
             try:
-                if await self._call(self.tickets.poll(conversation_id, ticket)) != HELD:
+                if await self.redis.call(self.tickets.poll(conversation_id, ticket)) != HELD:
                     logger.error("lock.lease_lost conversation=%s", conversation_id)
                     return
             except RedisUnavailable:
@@ -193,29 +173,12 @@ class ClinicLockStore(LockStore):
         give_up = time.monotonic() + self.tickets.idle_ms / 1000
         while True:
             try:
-                await asyncio.wait_for(self.tickets.release(conversation_id, ticket), timeout=self.redis_timeout * 2)
+                await asyncio.wait_for(self.tickets.release(conversation_id, ticket), timeout=self.redis.timeout * 2)
                 return
             except redis_errors():
                 if time.monotonic() > give_up:
                     return
                 await asyncio.sleep(RELEASE_RETRY_SECONDS)
-
-    async def _call(self, call: Any) -> Any:
-        if time.monotonic() < self._redis_down_until:
-            call.close()
-            raise RedisUnavailable()
-        try:
-            return await asyncio.wait_for(call, timeout=self.redis_timeout * 2)
-        except redis_errors() as e:
-            self._redis_failures += 1
-            self._last_redis_failure = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            self._redis_down_until = time.monotonic() + self.retry_seconds
-            logger.error(
-                "lock.redis_unavailable error=%s; locks are per instance for %.0f s",
-                type(e).__name__,
-                self.retry_seconds,
-            )
-            raise RedisUnavailable() from e
 
     def _background(self, coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)

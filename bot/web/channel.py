@@ -16,6 +16,7 @@ rate-limited, and the patient's words are never logged.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import os
 import time
@@ -103,6 +104,7 @@ class ClinicWebInput(InputChannel):
             clinic_file=str(c.get("clinic_file", "clinic.yml")),
             patterns_file=str(c.get("patterns_file", "content/safety_patterns.yml")),
             allowed_origins=settings_from_env(os.environ).cors_origins,
+            redis_url=settings_from_env(os.environ).redis_url,
         )
 
     def __init__(
@@ -115,10 +117,19 @@ class ClinicWebInput(InputChannel):
         clinic_file: str = "clinic.yml",
         allowed_origins: tuple = (),
         patterns_file: str = "content/safety_patterns.yml",
+        redis_url: Optional[str] = None,
     ) -> None:
         self.max_message_chars = max_message_chars
-        self.per_conversation = SlidingWindowLimiter(per_conversation)
-        self.per_address = SlidingWindowLimiter(per_address)
+        self.per_conversation: Any = SlidingWindowLimiter(per_conversation)
+        self.per_address: Any = SlidingWindowLimiter(per_address)
+        self.shared_limits: Any = None
+        if redis_url:
+            # Several instances: the same limits whichever instance a patient reaches.
+            from bot.scale.shared_limits import shared_limiters
+
+            self.per_address, self.per_conversation, self.shared_limits = shared_limiters(
+                redis_url, per_address, per_conversation
+            )
         self.response_timeout = response_timeout
         self.demo_page = demo_page
         self.clinic_file = clinic_file
@@ -159,9 +170,7 @@ class ClinicWebInput(InputChannel):
             if isinstance(parsed, RequestError):
                 logger.info("clinic.request.rejected error=%s", parsed.error)
                 return error_response(parsed, cors)
-            wait = self.per_address.retry_after(_client_address(request)) or self.per_conversation.retry_after(
-                parsed.conversation_id
-            )
+            wait = await self._rate_limited(_client_address(request), parsed.conversation_id)
             if wait:
                 logger.info("clinic.request.rate_limited conversation=%s", parsed.conversation_id)
                 return error_response(
@@ -201,6 +210,8 @@ class ClinicWebInput(InputChannel):
             lock_health = getattr(getattr(agent, "lock_store", None), "health", None)
             if callable(lock_health):
                 parts["lock_store"] = lock_health()
+            if self.shared_limits is not None:
+                parts["rate_limits"] = self.shared_limits.health("limits are per instance")
             ok = model_loaded and all(part["status"] in ("ok", "not checked") for part in parts.values())
             # A degraded store still answers patients, so a load balancer must keep sending
             # traffic (200); only a bot without a model cannot answer (503).
@@ -211,6 +222,17 @@ class ClinicWebInput(InputChannel):
             )
 
         return bp
+
+    async def _rate_limited(self, address: str, conversation_id: str) -> Optional[int]:
+        """Seconds to wait, or None (and the message is counted). The address is checked first:
+        a message it refuses does not count against the conversation."""
+        for limiter, key in ((self.per_address, address), (self.per_conversation, conversation_id)):
+            wait = limiter.retry_after(key)
+            if inspect.isawaitable(wait):
+                wait = await wait
+            if wait:
+                return wait
+        return None
 
     def _refuse_other_sites(self, request: Request) -> Optional[HTTPResponse]:
         """A 403 for a browser request from a site that may not use the assistant, else None."""
