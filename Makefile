@@ -18,13 +18,19 @@ export BOT_PORT ?= 5005
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 
 .DEFAULT_GOAL := help
-.PHONY: help run shell check test eval stability crossval bench report purge validate train setup lock clean
+.PHONY: help run cluster cluster-test shell check test eval stability crossval bench report purge validate train setup lock clean
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 run: $(MODEL) ## Set up, train if needed, then run the bot (port $BOT_PORT, default 5005)
 	$(PY) -m bot run --model $(MODEL)
+
+cluster: $(MODEL) ## Several instances behind haproxy (needs BOT_DATABASE_URL=postgresql://..., Redis; docs/deploy.md)
+	$(PY) -m bot cluster --model $(MODEL)
+
+cluster-test: $(MODEL) ## Only the scale-out tests: locks, limits, PostgreSQL, instances killed and stopped
+	$(PY) -m pytest tests/scale
 
 shell: $(MODEL) ## Chat with the bot in this terminal
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml

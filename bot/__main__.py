@@ -32,6 +32,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         help="do not start the action server (answers and safety responses still work)",
     )
 
+    p = sub.add_parser(
+        "cluster",
+        help="the scale-out profile: several instances behind haproxy, with PostgreSQL and Redis (docs/deploy.md)",
+    )
+    p.add_argument("--model", default="models", help="model file or folder (default: models/)")
+    p.add_argument("--instances", type=int, default=2, help="how many Rasa instances (default: 2)")
+
     p = sub.add_parser("check-clinic", help="validate clinic.yml and print the values the answers use")
     p.add_argument("path", nargs="?", type=Path, default=Path("clinic.yml"))
 
@@ -88,6 +95,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         for line in (clinic.crisis.emergency_line(), *clinic.crisis.lines.values()):
             print(f"  {line.name}: " + ", ".join(f"{link['label']} <{link['href']}>" for link in line.links()))
         return 0
+
+    if args.command == "cluster":
+        from bot.scale.cluster import run as run_cluster
+
+        return run_cluster(dict(os.environ), cwd=Path.cwd(), instances=args.instances, model=args.model)
 
     if args.command == "run":
         from bot.supervisor import ServerSettings, run

@@ -25,6 +25,7 @@ VARIABLES = {
     "BOT_CORS_ORIGINS": "the clinic's web pages allowed to use the bot, comma-separated",
     "BOT_JWT_SECRET": "turns on Rasa's HTTP API, protected by JWT",
     "BOT_REDIS_URL": "Redis shared by several instances: locks and rate limits (scale-out profile only)",
+    "BOT_DRAIN_SECONDS": "behind a load balancer: on SIGTERM, answer /health with 503 this long before stopping",
     "ACTIONS_PORT": "port of the action server",
 }
 
@@ -42,6 +43,7 @@ class Settings:
     cors_origins: Tuple[str, ...] = ()
     jwt_secret: Optional[str] = None
     redis_url: Optional[str] = None  # None: one instance, locks and rate limits in memory
+    drain_seconds: float = 0.0
 
 
 def _port(env: Mapping[str, str], name: str, default: int) -> int:
@@ -59,6 +61,17 @@ def _database_url(raw: Optional[str]) -> Optional[str]:
         raise SettingsError(f"BOT_DATABASE_URL must be a database URL such as postgresql://user@host/db, got {url!r}")
     # SQLAlchemy 1.4 no longer accepts the old "postgres://" scheme that hosting providers hand out.
     return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
+
+
+def _seconds(env: Mapping[str, str], name: str) -> float:
+    raw = (env.get(name) or "").strip() or "0"
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 300:
+        raise SettingsError(f"{name} must be a number of seconds between 0 and 300, got {raw!r}")
+    return value
 
 
 def _redis_url(raw: Optional[str]) -> Optional[str]:
@@ -81,4 +94,5 @@ def from_env(env: Mapping[str, str]) -> Settings:
         cors_origins=origins,
         jwt_secret=env.get("BOT_JWT_SECRET") or None,
         redis_url=_redis_url(env.get("BOT_REDIS_URL")),
+        drain_seconds=_seconds(env, "BOT_DRAIN_SECONDS"),
     )

@@ -122,11 +122,20 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float) -> bool:
     return False
 
 
-def run(settings: ServerSettings, cwd: Path, action_server: bool = True) -> int:
-    env = child_env(dict(os.environ), settings)
-    python = sys.executable
-    procs: List[subprocess.Popen] = []
-    names: Dict[int, str] = {}
+@dataclass(frozen=True)
+class Child:
+    name: str  # for messages: "the Rasa server"
+    command: List[str]
+    env: Dict[str, str]
+    # Started again when it stops (an instance behind a load balancer); otherwise its stop
+    # stops everything, so the bot is never left half running.
+    restart: bool = False
+
+
+def supervise(children: List[Child], cwd: Path, ready_url: str, banner: str, ready_timeout: float = 300) -> int:
+    """Runs the children until Ctrl-C or SIGTERM (then stops them all, gracefully), or until
+    one that is not restarted stops. Prints `banner` once `ready_url` answers."""
+    procs: Dict[int, subprocess.Popen] = {}
     stopping = False
 
     def stop(*_: object) -> None:
@@ -135,45 +144,57 @@ def run(settings: ServerSettings, cwd: Path, action_server: bool = True) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    failed: Optional[Child] = None
     try:
-        if action_server:
-            actions = subprocess.Popen(actions_command(python, settings), cwd=cwd, env=env)
-            procs.append(actions)
-            names[actions.pid] = "the action server"
-        rasa = subprocess.Popen(rasa_command(python, settings), cwd=cwd, env=env)
-        procs.append(rasa)
-        names[rasa.pid] = "the Rasa server"
-        base = f"http://{settings.host}:{settings.port}"
-        if wait_until_up(base + "/", rasa, timeout=300):
-            print(
-                f"\n  The bot is running on {base}\n"
-                f"  Demo page with the chat widget: {base}/\n"
-                f'  Widget for the clinic\'s site:   <script src="{base}/widget/widget.js" defer></script>\n'
-                f"  Health:    GET {base}/health\n"
-                f"  REST:      POST {base}/webhooks/rest/webhook"
-                f'  {{"sender": "<random id>", "message": "hi"}}\n'
-                f"  socket.io: {base}/socket.io (rasa-webchat compatible)\n"
-                f"  Chat in a terminal with `make shell`. Stop with Ctrl-C.\n",
-                flush=True,
-            )
-        while not stopping and all(p.poll() is None for p in procs):
+        for i, child in enumerate(children):
+            procs[i] = subprocess.Popen(child.command, cwd=cwd, env=child.env)
+        if wait_until_up(ready_url, procs[len(children) - 1], timeout=ready_timeout):
+            print(banner, flush=True)
+        while not stopping and failed is None:
             time.sleep(0.3)
-        for p in procs:
-            if not stopping and p.poll() is not None:
-                print(
-                    f"error: {names[p.pid]} stopped with exit code {p.returncode}; "
-                    "see the messages above. Stopping the bot.",
-                    file=sys.stderr,
-                    flush=True,
-                )
+            for i, child in enumerate(children):
+                if procs[i].poll() is None:
+                    continue
+                if child.restart:
+                    print(f"{child.name} stopped (exit code {procs[i].returncode}); starting it again.", flush=True)
+                    procs[i] = subprocess.Popen(child.command, cwd=cwd, env=child.env)
+                else:
+                    failed = child
+                    print(
+                        f"error: {child.name} stopped with exit code {procs[i].returncode}; "
+                        "see the messages above. Stopping the bot.",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    break
     finally:
-        for p in procs:
+        for p in procs.values():
             if p.poll() is None:
                 p.terminate()
-        for p in procs:
+        for p in procs.values():
             try:
                 p.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 p.kill()
-    failed = [p for p in procs if p.returncode not in (0, -signal.SIGTERM, -signal.SIGINT)]
-    return 0 if stopping or not failed else 1
+    return 0 if stopping or failed is None else 1
+
+
+def run(settings: ServerSettings, cwd: Path, action_server: bool = True) -> int:
+    env = child_env(dict(os.environ), settings)
+    python = sys.executable
+    children = []
+    if action_server:
+        children.append(Child("the action server", actions_command(python, settings), env))
+    children.append(Child("the Rasa server", rasa_command(python, settings), env))
+    base = f"http://{settings.host}:{settings.port}"
+    banner = (
+        f"\n  The bot is running on {base}\n"
+        f"  Demo page with the chat widget: {base}/\n"
+        f'  Widget for the clinic\'s site:   <script src="{base}/widget/widget.js" defer></script>\n'
+        f"  Health:    GET {base}/health\n"
+        f"  REST:      POST {base}/webhooks/rest/webhook"
+        f'  {{"sender": "<random id>", "message": "hi"}}\n'
+        f"  socket.io: {base}/socket.io (rasa-webchat compatible)\n"
+        f"  Chat in a terminal with `make shell`. Stop with Ctrl-C.\n"
+    )
+    return supervise(children, cwd, base + "/", banner)

@@ -4,7 +4,7 @@ Configured in deploy/endpoints.yml (the scale-out profile), with Redis at BOT_RE
 
     lock_store:
       type: bot.scale.lock_store.ClinicLockStore
-      lease_seconds: 2.5
+      lease_seconds: 1.5
 
 How a message gets its conversation's lock:
 1. a lock in this process (FIFO, in memory): messages of one conversation that reach the
@@ -55,7 +55,7 @@ class ClinicLockStore(LockStore):
         endpoint_config: Any = None,
         *,
         redis_url: Optional[str] = None,
-        lease_seconds: float = 2.5,
+        lease_seconds: float = 1.5,
         redis_timeout_seconds: float = 0.25,
         retry_seconds: float = 5.0,
         key_prefix: str = "clinic-bot:lock:",

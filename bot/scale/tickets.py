@@ -9,7 +9,7 @@ and a killed holder's ticket blocks the conversation for the whole lock lifetime
 - every ticket carries a lease (a deadline on Redis's own clock, so the instances' clocks do
   not matter). Its owner renews it while it waits or holds the lock; a ticket whose lease ran
   out (its process was killed) is skipped by the next one in line. With the default lease of
-  2.5 s the conversation of a killed holder moves on within 3 s;
+  1.5 s the conversation of a killed holder is answered again within 3 s;
 - conversation ids are hashed into the key names: Redis never sees one.
 
 Only the Redis protocol lives here; the Rasa adapter (local locks, fallback, health) is
@@ -75,7 +75,7 @@ EXPIRED = -1
 class RedisTickets:
     """The ticket protocol over a `redis.asyncio` client. Every method is one round trip."""
 
-    def __init__(self, client: Any, prefix: str = "clinic-bot:lock:", lease_ms: int = 2500) -> None:
+    def __init__(self, client: Any, prefix: str = "clinic-bot:lock:", lease_ms: int = 1500) -> None:
         self.client = client
         self.prefix = prefix
         self.lease_ms = int(lease_ms)

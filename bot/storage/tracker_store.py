@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -119,6 +119,8 @@ def schema_lock(url: str) -> Iterator[None]:
 
 
 class ClinicTrackerStore(SQLTrackerStore):
+    engine: sa.engine.Engine
+
     def __init__(
         self,
         domain=None,
@@ -144,6 +146,12 @@ class ClinicTrackerStore(SQLTrackerStore):
             if self.is_sqlite:
                 configure_sqlite(self.engine, busy_timeout_ms)
                 self.engine.dispose()  # connections made before the pragmas were set
+            elif self.is_postgresql:
+                # A pooled connection that the server closed (a restart, a failover, an
+                # administrator) is replaced before use instead of failing a patient's turn.
+                self.engine.dispose()
+                self.engine = sa.create_engine(url, pool_pre_ping=True, **create_engine_kwargs(url))
+                self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             create_indexes(self.engine)
         self.retention_days = int(retention_days)
         self.save_attempts = max(1, int(save_attempts))

@@ -19,6 +19,7 @@ import asyncio
 import inspect
 import logging
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -95,6 +96,7 @@ class ClinicWebInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "ClinicWebInput":
         c = credentials or {}
+        settings = settings_from_env(os.environ)
         return cls(
             max_message_chars=int(c.get("max_message_chars", DEFAULT_MAX_MESSAGE_CHARS)),
             per_conversation=int(c.get("messages_per_minute_per_conversation", 20)),
@@ -103,8 +105,9 @@ class ClinicWebInput(InputChannel):
             demo_page=bool(c.get("demo_page", True)),
             clinic_file=str(c.get("clinic_file", "clinic.yml")),
             patterns_file=str(c.get("patterns_file", "content/safety_patterns.yml")),
-            allowed_origins=settings_from_env(os.environ).cors_origins,
-            redis_url=settings_from_env(os.environ).redis_url,
+            allowed_origins=settings.cors_origins,
+            redis_url=settings.redis_url,
+            drain_seconds=settings.drain_seconds,
         )
 
     def __init__(
@@ -118,7 +121,10 @@ class ClinicWebInput(InputChannel):
         allowed_origins: tuple = (),
         patterns_file: str = "content/safety_patterns.yml",
         redis_url: Optional[str] = None,
+        drain_seconds: float = 0.0,
     ) -> None:
+        self.drain_seconds = drain_seconds
+        self.draining = False
         self.max_message_chars = max_message_chars
         self.per_conversation: Any = SlidingWindowLimiter(per_conversation)
         self.per_address: Any = SlidingWindowLimiter(per_address)
@@ -153,6 +159,13 @@ class ClinicWebInput(InputChannel):
             # The model is loaded before the server starts. A conversation that cannot be read
             # gets a 503 on every channel, never a fresh conversation in its place.
             without_fail_safe(getattr(app.ctx, "agent", None))
+
+        @bp.listener("after_server_start")
+        async def drain_before_stopping(app: Any, loop: Any) -> None:
+            # Replaces Sanic's SIGTERM handler (set just before this runs). Stopping at once
+            # would accept a connection the balancer is opening and close it unanswered.
+            if self.drain_seconds > 0:
+                loop.add_signal_handler(signal.SIGTERM, self._drain, app, loop)
 
         @bp.route(WEBHOOK_PATH, methods=["POST"], stream=True)
         async def receive(request: Request) -> HTTPResponse:
@@ -215,6 +228,8 @@ class ClinicWebInput(InputChannel):
             ok = model_loaded and all(part["status"] in ("ok", "not checked") for part in parts.values())
             # A degraded store still answers patients, so a load balancer must keep sending
             # traffic (200); only a bot without a model cannot answer (503).
+            if self.draining:
+                return response.json({"status": "draining"}, status=503, headers={"Cache-Control": "no-store"})
             return response.json(
                 {"status": "ok" if ok else "degraded", "model": "loaded" if model_loaded else "loading", **parts},
                 status=200 if model_loaded else 503,
@@ -222,6 +237,13 @@ class ClinicWebInput(InputChannel):
             )
 
         return bp
+
+    def _drain(self, app: Any, loop: Any) -> None:
+        if self.draining:
+            return
+        self.draining = True
+        logger.info("SIGTERM: /health answers 503 for %.0f s, then the server stops", self.drain_seconds)
+        loop.call_later(self.drain_seconds, app.stop)
 
     async def _rate_limited(self, address: str, conversation_id: str) -> Optional[int]:
         """Seconds to wait, or None (and the message is counted). The address is checked first:

@@ -1,0 +1,201 @@
+"""The scale-out profile for real: two Rasa instances behind haproxy, PostgreSQL, Redis.
+
+The cluster runs the same processes and haproxy configuration as `python -m bot cluster`
+(tools/localcluster.py). Needs haproxy, redis-server and a PostgreSQL server; skips without.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import List, Optional
+
+import pytest
+import sqlalchemy as sa
+
+from postgres_db import temporary_database
+from redis_server import redis_server
+from tools.localcluster import LocalCluster
+
+pytestmark = pytest.mark.slow
+
+QUESTIONS = ["what is bdnf", "what is glutamate", "how is ketamine different", "what is synaptogenesis"]
+
+
+@pytest.fixture(scope="module")
+def redis():
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def database():
+    with temporary_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def cluster(root, model_path, redis, database, tmp_path_factory):
+    if shutil.which("haproxy") is None:
+        pytest.skip("haproxy is not installed (Debian package haproxy)")
+    with LocalCluster(model_path, root, database, redis.url, tmp_path_factory.mktemp("cluster")) as running:
+        yield running
+
+
+def post(port: int, path: str, body: dict, source: str = "127.0.0.1", timeout: float = 30) -> tuple:
+    """(status, JSON body) of a POST from the given local address."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout, source_address=(source, 0))
+    try:
+        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        body = r.read()
+        # haproxy's own error pages are HTML.
+        return r.status, json.loads(body) if "json" in (r.getheader("Content-Type") or "") else body.decode()
+    finally:
+        conn.close()
+
+
+def stored_user_texts(database: str, sender: str) -> List[str]:
+    engine = sa.create_engine(database, future=True)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"), {"s": sender}
+        ).fetchall()
+    engine.dispose()
+    return [json.loads(d)["text"] for (d,) in rows]
+
+
+def test_the_balancer_gives_article_answers_and_the_safety_response(cluster, rendered):
+    sender = uuid.uuid4().hex
+    assert cluster.send(sender, "what is bdnf")[0]["text"].startswith(rendered["utter_topic_bdnf"])
+    assert cluster.send(sender, "can I take it with my zoloft")[0]["text"] == rendered["utter_safety"]
+
+
+def test_rate_limits_are_the_same_on_every_instance(cluster):
+    sender = uuid.uuid4().hex  # the clinic channel's limit: 20 messages a minute per conversation
+    ports = [int(cluster.instance_url(n).rsplit(":", 1)[1]) for n in cluster.instance_names()]
+    statuses = [
+        post(ports[i % 2], "/webhooks/clinic/webhook", {"sender": sender, "message": "hi"})[0] for i in range(20)
+    ]
+    assert statuses == [200] * 20
+    assert post(ports[0], "/webhooks/clinic/webhook", {"sender": sender, "message": "hi"})[0] == 429
+    assert post(ports[1], "/webhooks/clinic/webhook", {"sender": sender, "message": "hi"})[0] == 429
+
+
+@dataclass
+class Turn:
+    sender: str
+    text: str
+    started: float
+    ended: float
+    status: Optional[int]  # None: no answer at all (connection dropped, timeout)
+
+
+def patients(cluster: LocalCluster, count: int, stop: threading.Event, turns: List[Turn]) -> List[threading.Thread]:
+    """`count` patients from distinct addresses (127.0.0.x), each asking numbered questions in turn."""
+
+    def patient(i: int) -> None:
+        sender, source, n = uuid.uuid4().hex, f"127.0.0.{10 + i}", 0
+        while not stop.is_set():
+            n += 1
+            text = f"{QUESTIONS[n % len(QUESTIONS)]} number {n}"
+            started = time.monotonic()
+            try:
+                status = post(cluster.port, "/webhooks/rest/webhook", {"sender": sender, "message": text}, source)[0]
+            except (OSError, http.client.HTTPException, ValueError):
+                status = None
+            turns.append(Turn(sender, text, started, time.monotonic(), status))
+
+    return [threading.Thread(target=patient, args=(i,), daemon=True) for i in range(count)]
+
+
+def test_faults_lose_no_acknowledged_message(cluster, redis, database):
+    """One timeline under the load of 10 patients: PostgreSQL's connections killed, Redis
+    paused 5 s, an instance killed with SIGKILL and started again, then an instance stopped
+    with SIGTERM."""
+    turns: List[Turn] = []
+    stop = threading.Event()
+    threads = patients(cluster, 10, stop, turns)
+    first, second = cluster.instance_names()
+    marks = {}
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(8)
+        marks["postgres"] = time.monotonic()
+        admin = sa.create_engine(database, future=True, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            killed = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar()
+        admin.dispose()
+        assert killed >= 2, "both instances had connections open"
+        time.sleep(5)
+        marks["redis"] = time.monotonic()
+        redis.pause()
+        time.sleep(5)
+        redis.resume()
+        time.sleep(5)
+        marks["kill"] = time.monotonic()
+        cluster.kill(first)
+        # Dying takes a moment (the kernel closes the sockets of a 600 MB process): a request
+        # sent to it meanwhile is in flight on it too.
+        marks["killed"] = time.monotonic()
+        time.sleep(10)
+        marks["restart"] = time.monotonic()
+        cluster.start_child(first)
+        cluster.wait_healthy(first, timeout=120)
+        time.sleep(3)  # haproxy sees it up (2 checks, 1 s apart)
+        marks["sigterm"] = time.monotonic()
+        cluster.terminate(second)
+        time.sleep(5)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=60)
+        cluster.start_child(second)
+        cluster.wait_healthy(second, timeout=120)
+    end = time.monotonic()
+    assert end - start > 40
+
+    # Redis paused: nobody waited on it. Every turn that started while it was paused got its
+    # answer in under a second, p99 included.
+    during_pause = sorted(t.ended - t.started for t in turns if marks["redis"] <= t.started < marks["redis"] + 5)
+    assert during_pause and during_pause[int(len(during_pause) * 0.99)] < 1.0
+
+    # SIGKILL: every conversation answers again within 3 s.
+    for sender in {t.sender for t in turns}:
+        after = [t for t in turns if t.sender == sender and t.started >= marks["kill"] and t.status == 200]
+        assert after and after[0].ended - marks["kill"] < 3.0, sender
+
+    def in_flight_at_kill(t: Turn) -> bool:
+        return t.started <= marks["killed"] and t.ended >= marks["kill"]
+
+    # SIGTERM: nothing lost, not even what was in flight when the stop began.
+    lost = [t for t in turns if t.status != 200]
+    assert not [t for t in lost if t.ended >= marks["sigterm"]], "a graceful stop loses nothing"
+
+    # The only answers lost at all are the ones in flight at the SIGKILL or when the
+    # database's connections were killed (a read cut off mid-query is answered 503).
+    for t in lost:
+        when = {k: round(v - start, 2) for k, v in marks.items()}
+        seen = (round(t.started - start, 2), round(t.ended - start, 2), t.status)
+        assert in_flight_at_kill(t) or t.started <= marks["postgres"] <= t.ended, (seen, when)
+
+    # Every acknowledged message is stored once, in order, in PostgreSQL.
+    for sender in {t.sender for t in turns}:
+        acknowledged = [t.text for t in turns if t.sender == sender and t.status == 200]
+        stored = stored_user_texts(database, sender)
+        assert len(stored) == len(set(stored)), f"{sender}: stored twice"
+        assert [s for s in stored if s in acknowledged] == acknowledged, f"{sender}: missing or out of order"
+        unacknowledged = set(stored) - set(acknowledged)
+        assert unacknowledged <= {t.text for t in lost if t.sender == sender}
