@@ -18,7 +18,7 @@ export BOT_PORT ?= 5005
 export ACTION_SERVER_URL ?= http://127.0.0.1:5055/webhook
 
 .DEFAULT_GOAL := help
-.PHONY: help run cluster cluster-test shell check test eval stability crossval bench report purge validate train setup lock clean
+.PHONY: help run cluster cluster-test cluster-bench shell check test eval stability crossval bench report purge validate train setup lock clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
@@ -31,6 +31,10 @@ cluster: $(MODEL) ## Several instances behind haproxy (needs BOT_DATABASE_URL=po
 
 cluster-test: $(MODEL) ## Only the scale-out tests: locks, limits, PostgreSQL, instances killed and stopped
 	$(PY) -m pytest tests/scale
+
+cluster-bench: $(MODEL) ## Two instances against one, same run: turns/s, p50, p95; and the lock harness (prints numbers)
+	$(PY) -m tools.cluster_bench
+	$(PY) -m tools.lock_harness
 
 shell: $(MODEL) ## Chat with the bot in this terminal
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
