@@ -77,3 +77,39 @@ def pytest_collection_modifyitems(items):
             item.add_marker(tier)
     # Quick tiers first, so that they report first.
     items.sort(key=lambda item: next((i for i, t in enumerate(TIERS) if item.get_closest_marker(t)), len(TIERS)))
+
+
+# ---- The scale-out profile: two instances behind haproxy, PostgreSQL, Redis (tools/localcluster.py) ----
+
+
+@pytest.fixture(scope="session")
+def cluster_redis():
+    from redis_server import redis_server
+
+    with redis_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def cluster_database():
+    from postgres_db import temporary_database
+
+    with temporary_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def clinic_cluster(model_path, cluster_redis, cluster_database, tmp_path_factory):
+    """The cluster `python -m bot cluster` runs, with the clinic's test site allowed."""
+    import shutil
+
+    from tools.localcluster import LocalCluster
+    from widget_browser import CLINIC_SITE
+
+    if shutil.which("haproxy") is None and not Path("/usr/sbin/haproxy").exists():
+        pytest.skip("haproxy is not installed (Debian package haproxy)")
+    workdir = tmp_path_factory.mktemp("cluster")
+    with LocalCluster(
+        model_path, ROOT, cluster_database, cluster_redis.url, workdir, env={"BOT_CORS_ORIGINS": CLINIC_SITE}
+    ) as running:
+        yield running

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from bot.scale.cluster import ClusterSettings, children, haproxy_config
+from bot.settings import from_env as settings_from_env
 from tools.localserver import free_port, send_message
 
 
@@ -33,6 +34,7 @@ class LocalCluster:
         env: Optional[Dict[str, str]] = None,
     ) -> None:
         self.port = free_port()
+        self.env = {**os.environ, **(env or {})}
         self.settings = ClusterSettings(
             host="127.0.0.1",
             port=self.port,
@@ -42,11 +44,11 @@ class LocalCluster:
             redis_url=redis_url,
             model=model,
             workdir=workdir,
+            cors_origins=settings_from_env(self.env).cors_origins,
         )
         self.url = f"http://127.0.0.1:{self.port}"
         self.cwd = cwd
         self.workdir = workdir
-        self.env = {**os.environ, **(env or {})}
         haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
         self.plan = children(self.settings, sys.executable, self.env, haproxy)
         self.procs: Dict[str, subprocess.Popen] = {}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 import threading
 import time
 import uuid
@@ -18,8 +17,6 @@ from typing import List, Optional
 import pytest
 import sqlalchemy as sa
 
-from postgres_db import temporary_database
-from redis_server import redis_server
 from tools.localcluster import LocalCluster
 
 pytestmark = pytest.mark.slow
@@ -27,24 +24,19 @@ pytestmark = pytest.mark.slow
 QUESTIONS = ["what is bdnf", "what is glutamate", "how is ketamine different", "what is synaptogenesis"]
 
 
-@pytest.fixture(scope="module")
-def redis():
-    with redis_server() as server:
-        yield server
+@pytest.fixture
+def cluster(clinic_cluster):
+    return clinic_cluster
 
 
-@pytest.fixture(scope="module")
-def database():
-    with temporary_database() as url:
-        yield url
+@pytest.fixture
+def redis(cluster_redis):
+    return cluster_redis
 
 
-@pytest.fixture(scope="module")
-def cluster(root, model_path, redis, database, tmp_path_factory):
-    if shutil.which("haproxy") is None:
-        pytest.skip("haproxy is not installed (Debian package haproxy)")
-    with LocalCluster(model_path, root, database, redis.url, tmp_path_factory.mktemp("cluster")) as running:
-        yield running
+@pytest.fixture
+def database(cluster_database):
+    return cluster_database
 
 
 def post(port: int, path: str, body: dict, source: str = "127.0.0.1", timeout: float = 30) -> tuple:

@@ -48,6 +48,16 @@ def send(page, text):
 
 
 def test_rasa_webchat_on_the_clinics_site_gets_answers_over_socketio(browser, shared_bot, rendered):
+    converse_with_webchat(browser, shared_bot.url, rendered)
+
+
+def test_rasa_webchat_gets_answers_through_the_cluster(browser, clinic_cluster, rendered):
+    """socket.io's polling requests of one session must all reach the instance that holds it:
+    haproxy routes /socket.io/ by source address (bot/scale/cluster.py)."""
+    converse_with_webchat(browser, clinic_cluster.url, rendered)
+
+
+def converse_with_webchat(browser, bot_url, rendered):
     require(WEBCHAT.exists(), f"rasa-webchat is not installed ({WEBCHAT}); run `make setup`")
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.grant_permissions(LOOPBACK_PERMISSIONS, origin=CLINIC_SITE)
@@ -59,7 +69,7 @@ def test_rasa_webchat_on_the_clinics_site_gets_answers_over_socketio(browser, sh
         if url.startswith(CLINIC_SITE + "/webchat.js"):
             r.fulfill(status=200, content_type="application/javascript", body=WEBCHAT.read_text(encoding="utf-8"))
         elif url.startswith(CLINIC_SITE + "/"):
-            r.fulfill(status=200, content_type="text/html; charset=utf-8", body=webchat_page(shared_bot.url))
+            r.fulfill(status=200, content_type="text/html; charset=utf-8", body=webchat_page(bot_url))
         elif urllib.parse.urlsplit(url).hostname in LOCAL_HOSTS:
             r.continue_()
         else:

@@ -408,3 +408,13 @@ def test_with_the_bot_stopped_a_crisis_message_gets_the_crisis_lines(browser, ro
     help_button(page).click()
     assert "988 Suicide & Crisis Lifeline" in page.locator("#kcw-help-panel").inner_text()
     page.context.close()
+
+
+def test_the_widget_on_the_clinics_site_answers_through_the_cluster(browser, clinic_cluster, rendered):
+    page, violations = clinic_page(browser, clinic_cluster.url)
+    wait_for_saved_crisis_lines(page)
+    open_widget(page)
+    assert ask(page, "what is bdnf?").startswith(rendered["utter_topic_bdnf"].split("\n")[0][:60])
+    assert ask(page, "Should I stop my Lexapro before my first infusion?").startswith(rendered["utter_safety"][:60])
+    assert violations == []
+    page.context.close()
