@@ -33,11 +33,15 @@ def test_every_cli_command_the_readme_names_exists(root):
         assert done.value.code == 0, command
 
 
-@pytest.mark.parametrize("document", ["README.md", "docs/intents.md", "docs/privacy.md", "docs/safety/hazard-log.md"])
+@pytest.mark.parametrize(
+    "document", ["README.md", "docs/intents.md", "docs/privacy.md", "docs/safety/hazard-log.md", "docs/deploy.md"]
+)
 def test_every_file_a_document_names_exists(root, document):
     text = (root / document).read_text(encoding="utf-8")
     # Paths in backticks or links that look like files of this repository.
-    names = set(re.findall(r"[`(]((?:bot|scripts|tests|docs|content|data|eval|actions|\.ci)/[\w./-]*\w)[`)]", text))
+    names = set(
+        re.findall(r"[`(]((?:bot|scripts|tests|docs|content|data|eval|actions|deploy|\.ci)/[\w./-]*\w)[`)]", text)
+    )
     missing = [name for name in names if not (root / name).exists() and "<" not in name]
     assert not missing, missing
 
@@ -46,7 +50,7 @@ def test_every_class_the_configuration_files_name_can_be_loaded(root):
     import importlib
 
     named = set()
-    for config in ("config.yml", "endpoints.yml", "credentials.yml"):
+    for config in ("config.yml", "endpoints.yml", "credentials.yml", "deploy/endpoints.yml"):
         named |= set(re.findall(r"\b(bot(?:\.\w+)+\.[A-Z]\w+)", (root / config).read_text(encoding="utf-8")))
     assert len(named) >= 6
     for dotted in named:
