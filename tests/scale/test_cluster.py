@@ -107,19 +107,23 @@ def patients(cluster: LocalCluster, count: int, stop: threading.Event, turns: Li
 
 
 def test_faults_lose_no_acknowledged_message(cluster, redis, database):
-    """One timeline under the load of 10 patients: PostgreSQL's connections killed, Redis
-    paused 5 s, an instance killed with SIGKILL and started again, then an instance stopped
-    with SIGTERM."""
+    """One timeline under the load of 10 patients: PostgreSQL's connections killed at 8 s, Redis
+    paused from 13 s to 18 s, an instance killed with SIGKILL at 30 s and started again at 60 s,
+    then the other one stopped with SIGTERM once the first is back."""
     turns: List[Turn] = []
     stop = threading.Event()
     threads = patients(cluster, 10, stop, turns)
     first, second = cluster.instance_names()
     marks = {}
     start = time.monotonic()
+
+    def at(second: float) -> None:
+        time.sleep(max(0.0, start + second - time.monotonic()))
+
     for t in threads:
         t.start()
     try:
-        time.sleep(8)
+        at(8)
         marks["postgres"] = time.monotonic()
         admin = sa.create_engine(database, future=True, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
@@ -131,18 +135,18 @@ def test_faults_lose_no_acknowledged_message(cluster, redis, database):
             ).scalar()
         admin.dispose()
         assert killed >= 2, "both instances had connections open"
-        time.sleep(5)
+        at(13)
         marks["redis"] = time.monotonic()
         redis.pause()
-        time.sleep(5)
+        at(18)
         redis.resume()
-        time.sleep(5)
+        at(30)
         marks["kill"] = time.monotonic()
         cluster.kill(first)
         # Dying takes a moment (the kernel closes the sockets of a 600 MB process): a request
         # sent to it meanwhile is in flight on it too.
         marks["killed"] = time.monotonic()
-        time.sleep(10)
+        at(60)
         marks["restart"] = time.monotonic()
         cluster.start_child(first)
         cluster.wait_healthy(first, timeout=120)
@@ -156,8 +160,6 @@ def test_faults_lose_no_acknowledged_message(cluster, redis, database):
             t.join(timeout=60)
         cluster.start_child(second)
         cluster.wait_healthy(second, timeout=120)
-    end = time.monotonic()
-    assert end - start > 40
 
     # Redis paused: nobody waited on it. Every turn that started while it was paused got its
     # answer in under a second, p99 included.
@@ -165,15 +167,24 @@ def test_faults_lose_no_acknowledged_message(cluster, redis, database):
     assert during_pause and during_pause[int(len(during_pause) * 0.99)] < 1.0
 
     # SIGKILL: every conversation answers again within 3 s.
+    recovered = []
     for sender in {t.sender for t in turns}:
         after = [t for t in turns if t.sender == sender and t.started >= marks["kill"] and t.status == 200]
-        assert after and after[0].ended - marks["kill"] < 3.0, sender
+        assert after, sender
+        recovered.append(after[0].ended - marks["kill"])
+    assert max(recovered) < 3.0, recovered
 
     def in_flight_at_kill(t: Turn) -> bool:
         return t.started <= marks["killed"] and t.ended >= marks["kill"]
 
     # SIGTERM: nothing lost, not even what was in flight when the stop began.
     lost = [t for t in turns if t.status != 200]
+    in_flight = [t for t in turns if in_flight_at_kill(t)]
+    print(
+        f"\n{len(turns)} turns, {len(lost)} unanswered ({sum(in_flight_at_kill(t) for t in lost)} of the "
+        f"{len(in_flight)} in flight at the SIGKILL); answered again {max(recovered):.2f} s after it at worst; "
+        f"p99 while Redis was paused {1000 * during_pause[int(len(during_pause) * 0.99)]:.0f} ms"
+    )
     assert not [t for t in lost if t.ended >= marks["sigterm"]], "a graceful stop loses nothing"
 
     # The only answers lost at all are the ones in flight at the SIGKILL or when the
