@@ -89,7 +89,8 @@ class Turn:
 
 
 def patients(cluster: LocalCluster, count: int, stop: threading.Event, turns: List[Turn]) -> List[threading.Thread]:
-    """`count` patients from distinct addresses (127.0.0.x), each asking numbered questions in turn."""
+    """`count` patients from distinct addresses (127.0.0.x), each asking numbered questions in
+    turn, 0.2 s after each answer."""
 
     def patient(i: int) -> None:
         sender, source, n = uuid.uuid4().hex, f"127.0.0.{10 + i}", 0
@@ -102,6 +103,7 @@ def patients(cluster: LocalCluster, count: int, stop: threading.Event, turns: Li
             except (OSError, http.client.HTTPException, ValueError):
                 status = None
             turns.append(Turn(sender, text, started, time.monotonic(), status))
+            stop.wait(0.2)  # a patient reads the answer before typing the next question
 
     return [threading.Thread(target=patient, args=(i,), daemon=True) for i in range(count)]
 
