@@ -8,8 +8,9 @@ RASA  := $(PY) -m rasa
 SPACY_PIPELINE := var/spacy/en_blank_lookup_v1
 MODEL := models/clinic-bot.tar.gz
 AXE   := tests/browser/node_modules/axe-core/axe.min.js
-# The trained classifier depends on its own code too (bot/nlu): a change there retrains.
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*/*.yml) $(wildcard bot/nlu/*.py)
+# The trained classifier depends on its own code too (bot/nlu): a change there retrains. The
+# folders are inputs as well: removing a training file changes only its folder's time.
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*/*.yml) $(wildcard data/*/) $(wildcard bot/nlu/*.py)
 
 export RASA_TELEMETRY_ENABLED=false
 export TF_CPP_MIN_LOG_LEVEL=2
