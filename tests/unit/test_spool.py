@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import sqlite3
@@ -61,23 +62,30 @@ def test_unreadable_files_are_skipped(tmp_path):
 # -- the tracker store with the spool --------------------------------------------------------
 
 
-def lock_database(db):
+@contextlib.contextmanager
+def database_locked(db):
+    """Another process holding the SQLite file: every save fails meanwhile."""
     blocker = sqlite3.connect(db, timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")
-    return blocker
+    try:
+        yield
+    finally:
+        blocker.rollback()
+        blocker.close()
+
+
+def impatient_store(db, spool):
+    """A store that gives up on a locked database at once."""
+    return sqlite_store(db, busy_timeout_ms=50, retry_delay=0.0, save_attempts=1, spool_dir=str(spool))
 
 
 def test_a_failed_save_is_spooled_redacted_and_written_by_the_next_process(tmp_path, monkeypatch):
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     db, spool = tmp_path / "c.db", tmp_path / "spool"
-    store = sqlite_store(db, busy_timeout_ms=50, retry_delay=0.0, save_attempts=1, spool_dir=str(spool))
+    store = impatient_store(db, spool)
     sender = uuid.uuid4().hex
-    blocker = lock_database(db)
-    try:
+    with database_locked(db):
         asyncio.run(store.save(conversation(sender, [PII_TEXT])))
-    finally:
-        blocker.rollback()
-        blocker.close()
     files = list(spool.glob("*.json"))
     assert len(files) == 1
     stored = files[0].read_text()
@@ -114,18 +122,13 @@ def test_a_failed_save_is_spooled_redacted_and_written_by_the_next_process(tmp_p
 def test_a_spooled_conversation_goes_on_from_the_spool_until_it_is_written(tmp_path, monkeypatch):
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     db, spool = tmp_path / "c.db", tmp_path / "spool"
-    first = sqlite_store(db, busy_timeout_ms=50, retry_delay=0.0, save_attempts=1, spool_dir=str(spool))
+    first = impatient_store(db, spool)
     sender = uuid.uuid4().hex
-    blocker = lock_database(db)
-    try:
+    with database_locked(db):
         asyncio.run(first.save(conversation(sender, ["what is ketamine"])))
         # Another process, the database still locked: the conversation comes from the spool.
-        second = sqlite_store(db, busy_timeout_ms=50, retry_delay=0.0, save_attempts=1, spool_dir=str(spool))
-        loaded = asyncio.run(second.retrieve(sender))
+        loaded = asyncio.run(impatient_store(db, spool).retrieve(sender))
         assert [e.text for e in loaded.events if e.type_name == "user"] == ["what is ketamine"]
-    finally:
-        blocker.rollback()
-        blocker.close()
 
 
 def test_a_conversation_that_cannot_be_read_is_refused_not_replaced_by_an_empty_one(tmp_path, monkeypatch):
