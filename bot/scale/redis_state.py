@@ -25,6 +25,12 @@ def redis_errors() -> tuple:
     return (redis.exceptions.RedisError, OSError, asyncio.TimeoutError)
 
 
+def _consume(task: "asyncio.Future[Any]") -> None:
+    """Retrieves a background call's outcome, so that asyncio does not log it as never retrieved."""
+    if not task.cancelled():
+        task.exception()
+
+
 class RedisState:
     def __init__(self, what: str, timeout_seconds: float = 0.25, retry_seconds: float = 5.0) -> None:
         self.what = what  # for the log: "lock", "rate limit"
@@ -42,8 +48,18 @@ class RedisState:
         if self.down():
             getattr(call, "close", lambda: None)()  # never awaited: no warning about it
             raise RedisUnavailable()
+        task = asyncio.ensure_future(call)
+        # Not asyncio.wait_for: on a timeout it waits for the call's own clean-up (closing a
+        # connection to a server that does not answer), which took over a second here. The
+        # caller goes on at the timeout; the clean-up finishes in the background.
+        done, _ = await asyncio.wait({task}, timeout=self.timeout)
+        if not done:
+            task.cancel()
+            task.add_done_callback(_consume)
         try:
-            return await asyncio.wait_for(call, timeout=self.timeout * 2)
+            if not done:
+                raise asyncio.TimeoutError()
+            return task.result()
         except redis_errors() as e:
             self.failures += 1
             self.last_failure = datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -66,6 +66,7 @@ INDEXES = (
 # Conversations whose save failed, kept in memory as well as in the spool; past this many the
 # oldest are read back from the spool when needed.
 UNSAVED_IN_MEMORY = 1000
+READ_ATTEMPTS = 2
 # How often spooled conversations are offered to the database again.
 REPLAY_SECONDS = 5.0
 # Any fixed number: the advisory lock under which an instance creates the tables.
@@ -389,15 +390,20 @@ class ClinicTrackerStore(SQLTrackerStore):
         unsaved = await loop.run_in_executor(None, self._unsaved_tracker, sender_id)
         if unsaved is not None:
             return unsaved
-        try:
-            if not all_sessions:
-                recent = await loop.run_in_executor(None, self._recent_tracker, sender_id)
-                if recent is not None:
-                    return recent
-            return await loop.run_in_executor(None, self._read, sender_id, all_sessions)
-        except Exception as e:  # any failure of the database or its driver
-            logger.error("Could not read conversation %s (%s).", sender_id, type(e).__name__)
-            raise ConversationUnavailable(sender_id) from e
+        error: Optional[BaseException] = None
+        # Twice: a connection the server closed mid-query fails once, and the driver's pool
+        # replaces it (a restart, a failover); a database that is away fails both times.
+        for _ in range(READ_ATTEMPTS):
+            try:
+                if not all_sessions:
+                    recent = await loop.run_in_executor(None, self._recent_tracker, sender_id)
+                    if recent is not None:
+                        return recent
+                return await loop.run_in_executor(None, self._read, sender_id, all_sessions)
+            except Exception as e:  # any failure of the database or its driver
+                error = e
+        logger.error("Could not read conversation %s (%s).", sender_id, type(error).__name__)
+        raise ConversationUnavailable(sender_id) from error
 
     def _read(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
         with self.session_scope() as session:
