@@ -213,6 +213,10 @@ class ClinicWebInput(InputChannel):
 
         @bp.route("/health", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
+            if self.draining:
+                # Stopping (SIGTERM, BOT_DRAIN_SECONDS): the balancer takes this instance out
+                # while it still answers what reaches it.
+                return response.json({"status": "draining"}, status=503, headers={"Cache-Control": "no-store"})
             agent = getattr(request.app.ctx, "agent", None)
             model_loaded = bool(agent and agent.is_ready())
             store = find_clinic_store(getattr(agent, "tracker_store", None))
@@ -228,8 +232,6 @@ class ClinicWebInput(InputChannel):
             ok = model_loaded and all(part["status"] in ("ok", "not checked") for part in parts.values())
             # A degraded store still answers patients, so a load balancer must keep sending
             # traffic (200); only a bot without a model cannot answer (503).
-            if self.draining:
-                return response.json({"status": "draining"}, status=503, headers={"Cache-Control": "no-store"})
             return response.json(
                 {"status": "ok" if ok else "degraded", "model": "loaded" if model_loaded else "loading", **parts},
                 status=200 if model_loaded else 503,

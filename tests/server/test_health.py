@@ -99,3 +99,26 @@ def test_a_conversation_that_cannot_be_read_gets_a_503_not_a_fresh_start(bot, re
     replies = bot.send(sender, "what is bdnf")
     # Read again from the database, the conversation still knows about the crisis.
     assert replies[0]["text"] == f"{rendered['utter_topic_bdnf']}\n{rendered['utter_crisis_reminder:suicide']}"
+
+
+def test_on_sigterm_health_says_draining_while_patients_are_still_answered(root, model_path, tmp_path, rendered):
+    import os
+    import signal
+    import time
+
+    with LocalBot(
+        model_path,
+        cwd=root,
+        action_server=False,
+        log_path=tmp_path / "server.log",
+        env={"BOT_DATABASE_URL": f"sqlite:///{tmp_path}/conv.db", "BOT_DRAIN_SECONDS": "4"},
+    ) as running:
+        assert health(running)[0] == 200
+        stopped_at = time.monotonic()
+        os.kill(running.proc.pid, signal.SIGTERM)  # the supervisor passes it on to the Rasa server
+        time.sleep(0.5)
+        status, body = health(running)
+        assert (status, body) == (503, {"status": "draining"})
+        assert running.send(uuid.uuid4().hex, "what is bdnf")[0]["text"] == rendered["utter_topic_bdnf"]
+        running.proc.wait(timeout=60)
+        assert time.monotonic() - stopped_at >= 4, "it answered for the whole drain before stopping"

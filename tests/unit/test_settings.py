@@ -58,3 +58,17 @@ def test_only_the_settings_module_reads_the_bots_variables(root):
         ):
             readers.append(path.relative_to(root).as_posix())
     assert readers == []
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", "301"])
+def test_drain_seconds_must_be_a_sensible_number(bad):
+    with pytest.raises(SettingsError, match="BOT_DRAIN_SECONDS must be a number of seconds"):
+        from_env({"BOT_DRAIN_SECONDS": bad})
+
+
+def test_drain_and_redis_settings():
+    s = from_env({"BOT_DRAIN_SECONDS": "3", "BOT_REDIS_URL": " redis://10.0.0.5:6379/1 "})
+    assert s.drain_seconds == 3.0 and s.redis_url == "redis://10.0.0.5:6379/1"
+    assert from_env({}).redis_url is None and from_env({}).drain_seconds == 0.0
+    with pytest.raises(SettingsError, match="BOT_REDIS_URL must be a Redis URL"):
+        from_env({"BOT_REDIS_URL": "10.0.0.5:6379"})
