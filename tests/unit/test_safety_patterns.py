@@ -191,6 +191,8 @@ def test_clinical_decisions_are_caught(guard, text):
         "is this a live chat",
         "I'm a nursing student, what is glutamate?",
         "explain ketamine to me like im 5",
+        "How do integration sessions work after ketamine therapy?",
+        "Can ketamine help people whose depression hasn't responded to antidepressants?",
         "",
         "   ",
     ],
