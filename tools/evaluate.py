@@ -27,18 +27,22 @@ import yaml
 from bot.clinic import load_clinic, response_variables
 from tools.readability import format_grades, grades_by_layer
 from tools.evaluation import (
+    MultiResult,
     Result,
     configuration_responses,
     expected_kinds,
     format_crisis_summary,
     format_comparison,
+    format_multi_report,
     format_report,
     identify_response,
+    identify_responses,
     is_topic,
     load_conversations,
     render_responses,
     topic_aliases,
     score,
+    score_multi,
 )
 from tools.localserver import LocalBot, send_message
 
@@ -53,6 +57,7 @@ DEFAULT_SETS = [
     "safety.yml",
     "blind.yml",
     "real.yml",
+    "real_dev.yml",
     "crisis.yml",
     "crisis_dev.yml",
     "crisis_holdout.yml",
@@ -60,6 +65,8 @@ DEFAULT_SETS = [
     "pattern_examples.yml",
     "followups.yml",
     "followups_holdout.yml",
+    "multi.yml",
+    "multi_holdout.yml",
 ]
 
 
@@ -139,6 +146,24 @@ def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers:
     return measured
 
 
+def is_multi(path: Path) -> bool:
+    """A set of messages of several questions: each case expects a list of answers."""
+    cases = yaml.safe_load(Path(path).read_text(encoding="utf-8")).get("cases")
+    return isinstance(cases, list) and bool(cases) and isinstance(cases[0].get("expect"), list)
+
+
+def measure_multi(url: str, path: Path, rendered: dict, workers: int = 4) -> list:
+    """[MultiResult, ...]: every reply to each message of several questions, a fresh conversation each."""
+    cases = yaml.safe_load(Path(path).read_text(encoding="utf-8"))["cases"]
+
+    def ask(case):
+        replies = send_message(url, f"eval-{uuid.uuid4().hex}", str(case["text"]))
+        return MultiResult(str(case["text"]), tuple(case["expect"]), tuple(identify_responses(replies, rendered)))
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(ask, cases))
+
+
 def start_bot(model: str, tmp: Path) -> LocalBot:
     """A bot of our own for one measurement, storing its conversations in `tmp`."""
     print(f"Starting the bot with {model}...", file=sys.stderr)
@@ -161,6 +186,8 @@ def main() -> int:
     args = ap.parse_args()
 
     sets = [Path(p) for p in args.sets] if args.sets else default_sets()
+    multi_sets = [p for p in sets if is_multi(p)]
+    sets = [p for p in sets if p not in multi_sets]
     tmp = Path(tempfile.mkdtemp(prefix="eval-"))
     bot = None if args.url else start_bot(args.model, tmp)
     try:
@@ -171,6 +198,7 @@ def main() -> int:
             db=None if args.url else tmp / "eval.db",
             workers=args.workers,
         )
+        multi = {p: measure_multi(args.url or bot.url, p, rendered_responses(), args.workers) for p in multi_sets}
     finally:
         if bot:
             bot.stop()
@@ -181,6 +209,10 @@ def main() -> int:
         print(format_comparison(reports))
         print()
         print(format_report(f"{name}, both nets", reports[BOTH], show_misses=not args.no_misses))
+        print()
+    for path, multi_results in multi.items():
+        report = score_multi(multi_results, aliases)
+        print(format_multi_report(os.path.relpath(path, ROOT), report, show_misses=not args.no_misses))
         print()
     if len(measured) > 1:
         print(format_crisis_summary([r for results in measured.values() for r in results[BOTH]]))

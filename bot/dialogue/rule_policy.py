@@ -5,6 +5,10 @@ more than the last turns. Rasa's RulePolicy rebuilds the state of every earlier 
 prediction, twice a turn, which made a turn late in a 100-turn conversation cost three times
 a turn at its start. Giving it a tracker of the recent turns (with the slots and active loop
 they started with, which the rules may test) keeps a turn's cost flat.
+
+It also plays the answers that follow the first when a message held several questions
+(`more_answers` in the message's parse data, bot/nlu/multi_question.py): each is a response of
+the domain, so they need no custom action and work with the action server down.
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 RECENT_TURNS_KEY = "recent_turns"
+MORE_ANSWERS_KEY = "more_answers"  # bot/nlu/multi_question.py
 
 
 def recent_start(events: List[Event], turns: int) -> int:
@@ -66,6 +72,25 @@ def recent_tracker(tracker: DialogueStateTracker, turns: int) -> DialogueStateTr
     )
 
 
+def next_of_more_answers(events: List[Event]) -> Optional[str]:
+    """The next action when the latest message asked for more than one answer, else None.
+
+    None until the rules have given the first answer; then each of `more_answers` not given
+    yet, in order; then action_listen, so that nothing else is said after them.
+    """
+    latest = next((i for i in range(len(events) - 1, -1, -1) if isinstance(events[i], UserUttered)), None)
+    if latest is None:
+        return None
+    more = list((events[latest].parse_data or {}).get(MORE_ANSWERS_KEY) or [])  # type: ignore[attr-defined]
+    done = [e.action_name for e in events[latest + 1 :] if isinstance(e, ActionExecuted)]
+    if not more or not done:
+        return None
+    pending = [name for name in more if name not in done[1:]]
+    if pending:
+        return pending[0]
+    return ACTION_LISTEN_NAME
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class RecentTurnsRulePolicy(RulePolicy):
     @staticmethod
@@ -81,5 +106,10 @@ class RecentTurnsRulePolicy(RulePolicy):
         rule_only_data: Optional[Dict[str, Any]] = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
+        follow = next_of_more_answers(list(tracker.events))
+        if follow is not None and follow in domain.action_names_or_texts:
+            probabilities = self._default_predictions(domain)
+            probabilities[domain.action_names_or_texts.index(follow)] = 1.0
+            return self._prediction(probabilities)
         recent = recent_tracker(tracker, int(self.config[RECENT_TURNS_KEY]))
         return super().predict_action_probabilities(recent, domain, rule_only_data, **kwargs)

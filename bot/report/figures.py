@@ -27,7 +27,8 @@ import sqlalchemy as sa
 from bot.report.grouping import group_similar
 from bot.storage.db import EVENTS
 
-UNANSWERED_ACTION = "utter_out_of_scope"
+# The decline, and the decline of the part of a message the article does not cover.
+UNANSWERED_ACTIONS = {"utter_out_of_scope", "utter_out_of_scope_rest"}
 SAFETY_ACTION = "utter_safety"
 CRISIS_ACTION = "utter_crisis"
 FEEDBACK = {"feedback_helpful": "helpful", "feedback_not_helpful": "not_helpful"}
@@ -121,7 +122,7 @@ def compute_figures(
                 topics[intent] += 1
         elif row["type_name"] == "action":
             action = row["action_name"] or ""
-            if action == UNANSWERED_ACTION:
+            if action in UNANSWERED_ACTIONS:
                 per_day[day]["unanswered"] += 1
                 question = last_user.get(sender)
                 if question and question.get("text"):

@@ -1,0 +1,140 @@
+"""Several questions in one message: where to split it, and what to answer (pure functions).
+
+Rasa gives a message one intent, but patients write "What is ketamine and can I take it with
+my Zoloft?". The message is split into its parts, each part is classified like a message of
+its own (bot/nlu/multi_question.py), and the parts' intents are folded into what the bot
+answers, safety first:
+
+- a crisis anywhere (the classifier and the guard read the whole message first): the crisis
+  response, nothing else (the rest can wait);
+- a clinical decision anywhere: the fixed safety response, then at most one article answer
+  for a general question in the same message;
+- two article questions: both answers, at most two;
+- one article question and one the article does not cover: the answer, then the decline.
+
+A message that is one question is left exactly as the classifier and the guard decided.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional, Sequence, Tuple
+
+from bot.nlu.decision import CLINICAL, CRISIS
+
+OUT_OF_SCOPE = "out_of_scope"
+TOPIC_PREFIX = "topic_"
+MAX_PARTS = 4  # more parts than this is a story, not a list of questions: the rest is not split
+MAX_ANSWERS = 2  # two answers at most: a third would push the first out of a phone's screen
+
+# Words that open a question or a request. A clause after "and", "also" or "plus" is a new
+# question only when it opens with one of these: "is ketamine used for depression and anxiety"
+# stays one question.
+_OPENERS = (
+    r"what|what's|whats|how|why|when|where|which|who|is|isn't|are|aren't|does|doesn't|do|did|can|"
+    r"could|will|would|should|shall|may|might|am|was|were|tell|explain|describe|any"
+)
+_QUESTION_START = re.compile(rf"^\W*(?:{_OPENERS})\b", re.IGNORECASE)
+# What a part may open with before its question: "And how fast is it?", "Also, what is BDNF?"
+_LEADING_CONNECTOR = re.compile(r"^\W*(?:(?:and|also|plus|but|so|oh|ok|okay|then)\b[\s,]*)+", re.IGNORECASE)
+# Sentence ends (kept with their sentence) and line breaks.
+_SENTENCE_END = re.compile(r"(?<=[?!.;])\s+|\s*\n+\s*")
+_CONNECTOR = re.compile(
+    rf"\s*,?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:{_OPENERS})\b)|\s*,\s*(?=(?:{_OPENERS})\b\s+\w+\s+\w+)",
+    re.IGNORECASE,
+)
+
+
+def split_questions(text: str) -> List[str]:
+    """The parts of a message: its sentences, and the clauses joined by "and"/"also"/"plus"
+    that open a new question. One part (the whole text) when there is nothing to split.
+
+    A part of one word ("hi", "thanks") is not a question of its own and stays with the next.
+    """
+    if not text or text.lstrip().startswith("/"):  # a button's payload is never split
+        return [text] if text else []
+    parts: List[str] = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        parts.extend(clause.strip() for clause in _CONNECTOR.split(sentence) if clause and clause.strip())
+    merged: List[str] = []
+    carry = ""
+    for part in parts:
+        part = f"{carry} {part}".strip() if carry else part
+        carry = part if len(re.findall(r"\w+", part)) < 2 else ""
+        if not carry:
+            merged.append(part)
+    if carry:
+        if merged:
+            merged[-1] = f"{merged[-1]} {carry}"
+        else:
+            merged.append(carry)
+    if len(merged) > MAX_PARTS:
+        merged = [*merged[: MAX_PARTS - 1], " ".join(merged[MAX_PARTS - 1 :])]
+    return merged if len(merged) > 1 else [text]
+
+
+def is_question(part: str) -> bool:
+    """Asked, not told: it ends with "?" or opens with a question word or a request."""
+    return part.rstrip().endswith("?") or bool(_QUESTION_START.match(_LEADING_CONNECTOR.sub("", part)))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the classifier and the guard made of a message or of one part of it."""
+
+    intent: str
+    confidence: float
+    crisis_kind: Optional[str] = None
+    by_rule: bool = False  # a safety rule fired: phrase-specific, so it counts in a statement too
+    question: bool = True
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What to answer: the intent the rules respond to, then any more answers, in order."""
+
+    intent: str
+    confidence: float
+    crisis_kind: Optional[str] = None
+    more: Tuple[str, ...] = ()  # intents whose answers follow the first: topic_* or out_of_scope
+
+
+def is_topic(intent: str) -> bool:
+    return intent.startswith(TOPIC_PREFIX)
+
+
+def _unique(items: Sequence[str]) -> List[str]:
+    return list(dict.fromkeys(items))
+
+
+def combine(whole: Outcome, parts: Sequence[Outcome]) -> Answer:
+    """The answer to a message from the outcome of the whole and of each of its parts.
+
+    Only a part that asks something counts for an answer: "I have depression. What is
+    ketamine?" is a question about ketamine, not a request for advice. A safety rule counts in
+    any part, asked or told (its phrases are specific).
+    """
+    unchanged = Answer(whole.intent, whole.confidence, whole.crisis_kind)
+    if len(parts) < 2 or whole.intent == CRISIS:
+        return unchanged
+    # A crisis is decided on the whole message only, by the classifier and the guard as for
+    # any message. A part has lost the context around it: the classifier called "im
+    # breastfeeding" and "i drink most nights" crises on their own, and a rule on a part would
+    # escape the `unless` that the rest of the message triggers ("I read about suicide rates.").
+    asked = [p for p in parts if p.question or p.by_rule]
+    topics = _unique([p.intent for p in asked if is_topic(p.intent)])
+    clinical = next((p for p in asked if p.intent == CLINICAL), None)
+    if whole.intent == CLINICAL or clinical is not None:
+        confidence = whole.confidence if whole.intent == CLINICAL else clinical.confidence  # type: ignore[union-attr]
+        return Answer(CLINICAL, confidence, None, tuple(topics[:1]))
+    if len(topics) >= MAX_ANSWERS:
+        first = next(p for p in asked if p.intent == topics[0])
+        return Answer(first.intent, first.confidence, None, tuple(topics[1:MAX_ANSWERS]))
+    declined = any(p.intent == OUT_OF_SCOPE for p in asked)
+    if len(topics) == 1:
+        part = next(p for p in asked if p.intent == topics[0])
+        # The whole message has more context than its parts: a topic it was sure of stays.
+        main = whole if is_topic(whole.intent) else part
+        return Answer(main.intent, main.confidence, None, (OUT_OF_SCOPE,) if declined else ())
+    return unchanged
