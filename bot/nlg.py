@@ -2,7 +2,8 @@
 
 Configured in endpoints.yml (`nlg: type: bot.nlg.ClinicResponseGenerator`). It runs inside
 the Rasa server, so the answers never depend on the action server being up. An article answer
-gets, in this order: a "What is ...?" button for each glossary word it names
+gets, in this order: a first line saying the article does not mention the condition asked
+about, when it does not (the `unnamed_condition` entity); a "What is ...?" button for each glossary word it names
 (`metadata.glossary`), the "More detail from the article" button (plain layer only), the
 feedback buttons, the next-steps line (if clinic.yml has it on) and, after a crisis, the
 one-line reminder of the help for that kind of crisis.
@@ -15,6 +16,7 @@ from typing import Any, Dict, List, Optional
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -45,6 +47,30 @@ FEEDBACK_BUTTONS = (
 CRISIS_KIND_SLOT = "crisis_category"
 CRISIS_RESPONSE = "utter_crisis"
 CRISIS_REMINDER = "utter_crisis_reminder"
+
+
+# A condition the article does not name ("does ketamine help OCD?") gets the answer of the
+# section that comes closest, opened by a line that says so, rather than a bare decline.
+UNNAMED_CONDITION = "unnamed_condition"
+NOT_NAMED = "utter_not_named_in_article"
+
+
+def with_first_line(response: Dict[str, Any], line: Optional[str]) -> Dict[str, Any]:
+    """The response with `line` as its first line (one newline: the same message)."""
+    if not line:
+        return response
+    return {**response, "text": f"{line}\n{response.get('text') or ''}"}
+
+
+def unnamed_condition(tracker: DialogueStateTracker) -> Optional[str]:
+    """The condition the article does not name that the latest message asks about, until the
+    bot has answered it (a second answer to the same message does not repeat the line)."""
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered):
+            return None
+        if isinstance(event, UserUttered):
+            return next((e.get("value") for e in event.entities if e.get("entity") == UNNAMED_CONDITION), None)
+    return None
 
 
 def with_last_line(response: Dict[str, Any], line: Optional[str]) -> Dict[str, Any]:
@@ -118,6 +144,10 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
         if response is None:
             return response
         response = with_article_buttons(response, utter_action, self.glossary)
+        condition = unnamed_condition(tracker) if is_article_answer(response) else None
+        if condition:
+            line = await super().generate(NOT_NAMED, tracker, output_channel, unnamed_condition=condition)
+            response = with_first_line(response, (line or {}).get("text"))
         if self.next_steps and is_article_answer(response):
             next_steps = await super().generate(NEXT_STEPS, tracker, output_channel, **kwargs)
             response = with_last_line(response, (next_steps or {}).get("text"))

@@ -27,6 +27,7 @@ import yaml
 from bot.clinic import load_clinic, response_variables
 from tools.readability import format_grades, grades_by_layer
 from tools.evaluation import (
+    NOT_NAMED,
     MultiResult,
     Result,
     configuration_responses,
@@ -42,6 +43,7 @@ from tools.evaluation import (
     render_responses,
     topic_aliases,
     score,
+    says_not_named,
     score_multi,
 )
 from tools.localserver import LocalBot, send_message
@@ -119,7 +121,10 @@ def measure_sets(url: str, sets: list, rendered: dict, db: Path = None, workers:
             sender = f"eval-{uuid.uuid4().hex}"
             if context:  # a follow-up: only the second message is scored
                 send_message(url, sender, context)
-            response = identify_response(send_message(url, sender, text), rendered)
+            replies = send_message(url, sender, text)
+            response = identify_response(replies, rendered)
+            if label == "out_of_scope" and says_not_named(replies, rendered):
+                response = NOT_NAMED  # the answer says first that the article does not cover it
             if is_topic(label):
                 response = aliases.get(response, response)
             return sender, Result(text, label, response, kinds.get(text, ""), context)

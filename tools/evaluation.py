@@ -19,7 +19,9 @@ NO_REPLY = "(no reply)"
 UNKNOWN = "(unrecognised reply)"
 # Responses that never invent an answer: what counts as handling a question the article
 # does not cover.
-HANDLED_OUT_OF_SCOPE = {DECLINE, PART_DECLINE, SAFETY, CRISIS, "utter_human_handoff"}
+# An answer opened by "The article doesn't mention OCD..." says the article does not cover the
+# condition before it gives the closest section: it invents nothing either.
+HANDLED_OUT_OF_SCOPE = {DECLINE, PART_DECLINE, SAFETY, CRISIS, "utter_human_handoff", "utter_not_named_in_article"}
 
 
 SAFETY_INTENTS = ("clinical_decision", "crisis")
@@ -143,11 +145,31 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+NOT_NAMED = "utter_not_named_in_article"  # a first line bot/nlg.py adds to some article answers
+
+
+def without_first_line(text: str, rendered: Mapping[str, str]) -> str:
+    """The text without the line that opens an answer about a condition the article does not
+    name ("The article doesn't mention OCD. ..."): the answer under it is what is scored."""
+    template = rendered.get(NOT_NAMED)
+    if not template or "\n" not in text:
+        return text
+    line, rest = text.split("\n", 1)
+    pattern = ".+?".join(re.escape(part) for part in re.split(r"\{[a-z_]+\}", template))
+    return rest if re.fullmatch(pattern, line.strip()) else text
+
+
+def says_not_named(replies: Sequence[dict], rendered: Mapping[str, str]) -> bool:
+    """Whether the first reply opens with the line about a condition the article does not name."""
+    text = (replies[0].get("text") or "") if replies else ""
+    return without_first_line(text, rendered) != text
+
+
 def identify_response(replies: Sequence[dict], rendered: Mapping[str, str]) -> str:
     """The name of the response whose text is the first reply's text."""
     if not replies:
         return NO_REPLY
-    first = _norm(replies[0].get("text") or "")
+    first = _norm(without_first_line(replies[0].get("text") or "", rendered))
     for name, text in rendered.items():
         if _norm(text) == first:
             return name

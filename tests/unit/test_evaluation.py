@@ -204,3 +204,19 @@ def test_several_answers_are_scored_in_order_and_a_decline_may_be_either_wording
     assert report.crisis_recall == 1.0 and report.clinical_recall == 1.0
     assert report.per_group["two article questions"] == (0, 1)
     assert report.false_safety_rate == 0.0
+
+
+def test_the_line_about_a_condition_the_article_does_not_name_is_not_part_of_the_answer():
+    rendered = {**RENDERED, "utter_not_named_in_article": "The article doesn't mention {unnamed_condition}. Closest:"}
+    reply = {"text": "The article doesn't mention OCD. Closest:\nBDNF is a protein."}
+    assert identify_response([reply], rendered) == "utter_topic_bdnf"
+    assert identify_response([{"text": "Something else.\nBDNF is a protein."}], rendered) == UNKNOWN
+
+
+def test_an_answer_that_first_says_the_article_does_not_mention_the_condition_handles_an_out_of_scope_question():
+    from tools.evaluation import NOT_NAMED, handled_out_of_scope, says_not_named
+
+    rendered = {**RENDERED, NOT_NAMED: "The article doesn't mention {unnamed_condition}. Closest:"}
+    assert says_not_named([{"text": "The article doesn't mention OCD. Closest:\nBDNF is a protein."}], rendered)
+    assert not says_not_named([{"text": "BDNF is a protein."}], rendered)
+    assert handled_out_of_scope(NOT_NAMED) and not handled_out_of_scope("utter_topic_bdnf")

@@ -110,3 +110,29 @@ def test_an_answer_offers_its_glossary_words_as_questions(nlg, rendered):
     entry = generate_response(nlg, "utter_glossary", glossary_term="dissociative_anesthetic")
     assert entry["text"] == rendered["utter_glossary:dissociative_anesthetic"]
     assert titles(entry) == ["Helpful", "Not helpful"]
+
+
+def asked_about(nlg, text, entities, answered=()):
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    generator, domain = nlg
+    events = [UserUttered(text, {"name": "topic_conditions_treated", "confidence": 1.0}, entities)]
+    events += [BotUttered(t) for t in answered]
+    tracker = DialogueStateTracker.from_events("patient", events, domain.slots)
+    return tracker, generator
+
+
+def test_an_answer_about_a_condition_the_article_does_not_name_says_so_first(nlg, rendered):
+    ocd = [{"entity": "unnamed_condition", "value": "OCD", "start": 22, "end": 25}]
+    tracker, generator = asked_about(nlg, "does ketamine help ocd", ocd)
+    answer = asyncio.run(generator.generate("utter_topic_conditions_treated", tracker, "rest"))["text"]
+    first, rest = answer.split("\n", 1)
+    assert first == "The article doesn't mention OCD. Here is what it says that comes closest:"
+    assert rest == rendered["utter_topic_conditions_treated"]
+    # Only the first answer to the message says it; the safety response never does.
+    tracker, generator = asked_about(nlg, "does ketamine help ocd", ocd, answered=["first answer"])
+    assert asyncio.run(generator.generate("utter_topic_chronic_pain", tracker, "rest"))["text"] == rendered[
+        "utter_topic_chronic_pain"
+    ]
+    tracker, generator = asked_about(nlg, "does ketamine help ocd", ocd)
+    assert asyncio.run(generator.generate("utter_safety", tracker, "rest"))["text"] == rendered["utter_safety"]
