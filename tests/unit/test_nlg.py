@@ -131,8 +131,9 @@ def test_an_answer_about_a_condition_the_article_does_not_name_says_so_first(nlg
     assert rest == rendered["utter_topic_conditions_treated"]
     # Only the first answer to the message says it; the safety response never does.
     tracker, generator = asked_about(nlg, "does ketamine help ocd", ocd, answered=["first answer"])
-    assert asyncio.run(generator.generate("utter_topic_chronic_pain", tracker, "rest"))["text"] == rendered[
-        "utter_topic_chronic_pain"
-    ]
+    assert (
+        asyncio.run(generator.generate("utter_topic_chronic_pain", tracker, "rest"))["text"]
+        == rendered["utter_topic_chronic_pain"]
+    )
     tracker, generator = asked_about(nlg, "does ketamine help ocd", ocd)
     assert asyncio.run(generator.generate("utter_safety", tracker, "rest"))["text"] == rendered["utter_safety"]
