@@ -193,6 +193,7 @@ def test_clinical_decisions_are_caught(guard, text):
         "explain ketamine to me like im 5",
         "How do integration sessions work after ketamine therapy?",
         "Can ketamine help people whose depression hasn't responded to antidepressants?",
+        "why is ketamine prescribed for chronic pain",
         "",
         "   ",
     ],
