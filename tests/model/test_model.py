@@ -126,3 +126,12 @@ def test_follow_up_personal_question_after_a_topic_answer(chat, rendered):
     assert chat("can ketamine help ptsd", sender)[0]["text"] == rendered["utter_topic_ptsd"]
     assert chat("so should i do it?", sender)[0]["text"] == rendered["utter_safety"]
     assert chat("what dose then?", sender)[0]["text"] == rendered["utter_safety"]
+
+
+@pytest.mark.parametrize("text", ["i really dont get it", "sorry im confused", "i dont really understand"])
+def test_a_patient_who_did_not_understand_an_answer_is_not_answered_as_a_crisis(chat, rendered, text):
+    # These share their first words with crisis messages ("i dont want to..."); the classifier
+    # once called "i dont get it" a crisis.
+    sender = f"confused-{text}"
+    chat("what are nmda receptors", sender)
+    assert "988" not in chat(text, sender)[0]["text"]
