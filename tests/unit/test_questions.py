@@ -47,6 +47,7 @@ def test_a_long_list_is_split_into_at_most_a_few_parts():
 def test_questions_are_told_from_statements():
     assert is_question("does it help?") and is_question("how fast does it work")
     assert is_question("Tell me about BDNF")
+    assert is_question("Also curious how it builds new synapses") and is_question("i was wondering what bdnf is")
     assert not is_question("I have depression.") and not is_question("my doctor mentioned it")
 
 

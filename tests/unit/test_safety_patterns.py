@@ -317,3 +317,8 @@ def test_every_kind_of_crisis_names_help_that_clinic_file_can_provide(pattern_fi
         assert set(category.help) <= {EMERGENCY, *LINE_KINDS}, category
     _, parsed = parse_rules(pattern_file)
     assert {r.category for r in parsed if r.intent == CRISIS} == {c.id for c in parse_categories(pattern_file)}
+
+
+def test_a_seizure_disorder_is_a_clinical_question_not_a_seizure_now(guard):
+    assert guard.check("i have a seizure disorder, is ketamine safe for me").intent == "clinical_decision"
+    assert guard.check("my son is having a seizure right now").intent == "crisis"
