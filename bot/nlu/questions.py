@@ -37,7 +37,10 @@ _OPENERS = (
 )
 # Asking without a question word: "also curious how it builds new synapses", "I was wondering
 # what BDNF is".
-_ASKING = r"(?:i'?m\s+|i\s+am\s+|im\s+|i\s+was\s+|just\s+)?(?:curious|wondering|interested)|i\s+wonder|i\s+(?:want|wanna|would\s+like|'d\s+like)\s+to\s+know"
+_ASKING = (
+    r"(?:i'?m\s+|i\s+am\s+|im\s+|i\s+was\s+|just\s+)?(?:curious|wondering|interested)"
+    r"|i\s+wonder|i\s+(?:want|wanna|would\s+like|'d\s+like)\s+to\s+know"
+)
 _QUESTION_START = re.compile(rf"^\W*(?:{_OPENERS}|{_ASKING})\b", re.IGNORECASE)
 # What a part may open with before its question: "And how fast is it?", "Also, what is BDNF?"
 _LEADING_CONNECTOR = re.compile(r"^\W*(?:(?:and|also|plus|but|so|oh|ok|okay|then)\b[\s,]*)+", re.IGNORECASE)
