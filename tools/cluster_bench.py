@@ -1,17 +1,21 @@
 """Throughput of the scale-out profile against one instance, in the same run.
 
-    python -m tools.cluster_bench [--rounds 3] [--turns 30] [--conversations 10]
+    python -m tools.cluster_bench [--rounds 3] [--turns 30] [--conversations 10] [--with-default]
 
 One instance (`bot run`, in-memory locks) and the cluster (two instances behind haproxy, Redis
 locks), both on the same PostgreSQL server, take turns: each round sends every conversation's
 turns, all conversations at once, through the REST channel. Prints turns/s, p50 and p95 of
-each and their ratio. Needs PostgreSQL (BOT_BENCH_DATABASE_URL, default the local server's
-`test` database, in which it creates and drops its own databases), redis-server and haproxy.
+each and their ratio. With --with-default, Rasa's default configuration (`rasa init`'s, trained
+on our data once and cached by tools.bench) takes its turn too, served one instance the same
+way: what a Rasa user would run instead, against both cores of ours. Needs PostgreSQL
+(BOT_BENCH_DATABASE_URL, default the local server's `test` database, in which it creates and
+drops its own databases), redis-server and haproxy.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import sys
@@ -28,6 +32,7 @@ from tools.localcluster import LocalCluster
 from tools.localserver import LocalBot, send_message
 
 ROOT = Path(__file__).resolve().parents[1]
+RASA_DEFAULT = "Rasa default config"
 QUESTIONS = ["what is bdnf", "what is glutamate", "can I take it with my zoloft", "what is synaptogenesis"]
 
 
@@ -85,25 +90,41 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--turns", type=int, default=30, help="per conversation and round")
     parser.add_argument("--conversations", type=int, default=10, help="at once")
     parser.add_argument("--model", default=str(ROOT / "models" / "clinic-bot.tar.gz"))
+    parser.add_argument("--with-default", action="store_true", help="also Rasa's default configuration")
     args = parser.parse_args(argv)
+    default_model = None
+    if args.with_default:
+        from tools.bench import rasa_default_model
+
+        default_model = str(rasa_default_model()[0])
     server = os.environ.get("BOT_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     base = server.rsplit("/", 1)[0]
     sys.path.insert(0, str(ROOT / "tests"))
     from redis_server import redis_server
 
-    names = [f"bench_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    names = [f"bench_{uuid.uuid4().hex[:8]}" for _ in range(3 if default_model else 2)]
     drops = [database(server, n) for n in names]
     try:
         with tempfile.TemporaryDirectory() as tmp, redis_server() as redis:
-            single = LocalBot(args.model, ROOT, action_server=False, env={"BOT_DATABASE_URL": f"{base}/{names[0]}"})
-            cluster = LocalCluster(args.model, ROOT, f"{base}/{names[1]}", redis.url, Path(tmp) / "cluster")
-            with single, cluster:
-                results: Dict[str, List[Dict[str, float]]] = {"one instance": [], "two instances": []}
-                load(single.url, args.conversations, 3)  # warm up both
-                load(cluster.url, args.conversations, 3)
+            bots = {
+                "one instance": LocalBot(
+                    args.model, ROOT, action_server=False, env={"BOT_DATABASE_URL": f"{base}/{names[0]}"}
+                ),
+                "two instances": LocalCluster(args.model, ROOT, f"{base}/{names[1]}", redis.url, Path(tmp) / "cluster"),
+            }
+            if default_model:
+                bots[RASA_DEFAULT] = LocalBot(
+                    default_model, ROOT, action_server=False, env={"BOT_DATABASE_URL": f"{base}/{names[2]}"}
+                )
+            results: Dict[str, List[Dict[str, float]]] = {name: [] for name in bots}
+            with contextlib.ExitStack() as running:
+                for bot in bots.values():
+                    running.enter_context(bot)  # type: ignore[arg-type]
+                for bot in bots.values():
+                    load(bot.url, args.conversations, 3)  # warm up
                 for _ in range(args.rounds):
-                    results["one instance"].append(load(single.url, args.conversations, args.turns))
-                    results["two instances"].append(load(cluster.url, args.conversations, args.turns))
+                    for name, bot in bots.items():
+                        results[name].append(load(bot.url, args.conversations, args.turns))
     finally:
         for drop in drops:
             drop()
@@ -118,8 +139,11 @@ def main(argv: Optional[List[str]] = None) -> int:
         p50 = statistics.median(r["p50_ms"] for r in rounds)
         p95 = statistics.median(r["p95_ms"] for r in rounds)
         errors = sum(r["errors"] for r in rounds)
-        print(f"  {name:14s} {tps:6.1f} turns/s   p50 {p50:5.0f} ms   p95 {p95:5.0f} ms   errors {errors}")
+        print(f"  {name:22s} {tps:6.1f} turns/s   p50 {p50:5.0f} ms   p95 {p95:5.0f} ms   errors {errors}")
     print(f"  two instances / one: {medians['two instances'] / medians['one instance']:.2f}x")
+    if RASA_DEFAULT in medians:
+        for name in ("one instance", "two instances"):
+            print(f"  ours, {name} / Rasa's default config: {medians[name] / medians[RASA_DEFAULT]:.2f}x  [>= 5x]")
     return 0
 
 

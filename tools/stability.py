@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from tools.evaluation import changed_share, routes_to_help, score, without_examples
-from tools.evaluate import BOTH, default_sets, domain_aliases, measure_sets, rendered_responses, start_bot
+from tools.evaluate import BOTH, default_sets, domain_aliases, is_multi, measure_sets, rendered_responses, start_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,7 +99,9 @@ def main() -> int:
             )
             bot = start_bot(str(run / "model.tar.gz"), run)
             try:
-                runs.append(measure_sets(bot.url, default_sets(), rendered, db=run / "eval.db"))
+                # The sets of one question per message; several questions per message are scored apart.
+                sets = [p for p in default_sets() if not is_multi(p)]
+                runs.append(measure_sets(bot.url, sets, rendered, db=run / "eval.db"))
             finally:
                 bot.stop()
     finally:
