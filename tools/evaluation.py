@@ -421,7 +421,11 @@ def render_responses(
     from rasa.core.nlg.interpolator import interpolate_text
 
     def fill(variation: Mapping) -> str:
-        return interpolate_text(variation.get("text", ""), dict(variables))
+        text = variation.get("text", "")
+        # A placeholder the message fills (the condition the article does not name) stays as
+        # written: without_first_line() reads it as "any words here".
+        unfilled = {name: f"{{{name}}}" for name in re.findall(r"{(\w+)}", text) if name not in variables}
+        return interpolate_text(text, {**variables, **unfilled})
 
     last_line = fill(domain_responses["utter_next_steps"][0]) if next_steps else ""
     rendered = {}
