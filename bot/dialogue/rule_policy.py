@@ -14,7 +14,7 @@ the domain, so they need no custom action and work with the action server down.
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
@@ -72,17 +72,23 @@ def recent_tracker(tracker: DialogueStateTracker, turns: int) -> DialogueStateTr
     )
 
 
-def next_of_more_answers(events: List[Event]) -> Optional[str]:
+def next_of_more_answers(events: Sequence[Event]) -> Optional[str]:
     """The next action when the latest message asked for more than one answer, else None.
 
     None until the rules have given the first answer; then each of `more_answers` not given
-    yet, in order; then action_listen, so that nothing else is said after them.
+    yet, in order; then action_listen, so that nothing else is said after them. Reads the
+    events from the end back to the latest message only, so a turn costs the same late in a
+    long conversation.
     """
-    latest = next((i for i in range(len(events) - 1, -1, -1) if isinstance(events[i], UserUttered)), None)
-    if latest is None:
+    done: List[str] = []
+    for event in reversed(events):
+        if isinstance(event, UserUttered):
+            more = list((event.parse_data or {}).get(MORE_ANSWERS_KEY) or [])  # type: ignore[attr-defined]
+            break
+        if isinstance(event, ActionExecuted) and event.action_name:
+            done.insert(0, event.action_name)
+    else:
         return None
-    more = list((events[latest].parse_data or {}).get(MORE_ANSWERS_KEY) or [])  # type: ignore[attr-defined]
-    done = [e.action_name for e in events[latest + 1 :] if isinstance(e, ActionExecuted)]
     if not more or not done:
         return None
     pending = [name for name in more if name not in done[1:]]
@@ -106,7 +112,7 @@ class RecentTurnsRulePolicy(RulePolicy):
         rule_only_data: Optional[Dict[str, Any]] = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
-        follow = next_of_more_answers(list(tracker.events))
+        follow = next_of_more_answers(tracker.events)  # type: ignore[arg-type]
         if follow is not None and follow in domain.action_names_or_texts:
             probabilities = self._default_predictions(domain)
             probabilities[domain.action_names_or_texts.index(follow)] = 1.0
