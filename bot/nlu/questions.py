@@ -25,6 +25,10 @@ from bot.nlu.decision import CLINICAL, CRISIS
 
 OUT_OF_SCOPE = "out_of_scope"
 TOPIC_PREFIX = "topic_"
+TOPIC_MENU = "topic_menu"  # named like a topic, but the list of topics, not an article answer
+# Answers the rest of the message never replaces: the crisis response, and the clinic's
+# contact details for a patient who asked how to reach a person.
+KEEP_WHOLE = (CRISIS, "human_handoff")
 MAX_PARTS = 4  # more parts than this is a story, not a list of questions: the rest is not split
 MAX_ANSWERS = 2  # two answers at most: a third would push the first out of a phone's screen
 
@@ -107,7 +111,7 @@ class Answer:
 
 
 def is_topic(intent: str) -> bool:
-    return intent.startswith(TOPIC_PREFIX)
+    return intent.startswith(TOPIC_PREFIX) and intent != TOPIC_MENU
 
 
 def _unique(items: Sequence[str]) -> List[str]:
@@ -122,7 +126,7 @@ def combine(whole: Outcome, parts: Sequence[Outcome]) -> Answer:
     any part, asked or told (its phrases are specific).
     """
     unchanged = Answer(whole.intent, whole.confidence, whole.crisis_kind)
-    if len(parts) < 2 or whole.intent == CRISIS:
+    if len(parts) < 2 or whole.intent in KEEP_WHOLE:
         return unchanged
     # A crisis is decided on the whole message only, by the classifier and the guard as for
     # any message. A part has lost the context around it: the classifier called "im

@@ -119,6 +119,13 @@ def test_a_topic_the_whole_message_was_sure_of_stays_the_first_answer():
     assert answer.intent == "topic_treatment_resistant_depression"
 
 
+def test_a_request_for_the_clinic_keeps_its_answer_and_the_topic_menu_is_not_an_article_answer():
+    handoff = Outcome("human_handoff", 0.9)
+    assert combine(handoff, [handoff, topic("bdnf")]).intent == "human_handoff"
+    answer = combine(Outcome("nlu_fallback", 0.4), [Outcome("topic_menu", 0.9), topic("bdnf")])
+    assert (answer.intent, answer.more) == ("topic_bdnf", ())
+
+
 def test_unsure_parts_change_nothing():
     whole = Outcome("nlu_fallback", 0.4)
     answer = combine(whole, [Outcome("nlu_fallback", 0.4), Outcome("greet", 0.9)])
