@@ -29,6 +29,7 @@ from widget_browser import (
     open_widget,
     panel_links,
     run_axe,
+    wait_for_reply,
     wait_for_saved_crisis_lines,
 )
 
@@ -55,6 +56,23 @@ def test_open_greet_and_answer_a_topic_question(page, rendered, clinic_variables
 def test_a_clinical_decision_gets_the_fixed_safety_response(page, rendered):
     open_widget(page)
     assert ask(page, "Should I stop my Lexapro before ketamine?") == rendered["utter_safety"]
+
+
+def test_several_questions_in_one_message_get_every_answer_in_order(page, rendered):
+    open_widget(page)
+    before = page.locator(".kcw-bot").count()
+    page.get_by_label("Your question").fill("What is ketamine and can I take it with my Zoloft?")
+    page.keyboard.press("Enter")
+    wait_for_reply(page, before + 1)
+    assert bot_texts(page)[before:] == [rendered["utter_safety"], rendered["utter_topic_what_is_ketamine"]]
+
+
+def test_a_condition_the_article_does_not_name_is_said_first_as_text(page, rendered):
+    open_widget(page)
+    answer = ask(page, "does ketamine help ocd")
+    first, rest = answer.split("\n", 1)
+    assert first == "The article doesn't mention OCD. Here is what it says that comes closest:"
+    assert rest == rendered["utter_topic_conditions_treated"]
 
 
 def test_quick_replies_and_feedback_are_buttons(page, rendered):
