@@ -58,13 +58,14 @@ def test_a_clinical_decision_gets_the_fixed_safety_response(page, rendered):
     assert ask(page, "Should I stop my Lexapro before ketamine?") == rendered["utter_safety"]
 
 
-def test_several_questions_in_one_message_get_every_answer_in_order(page, rendered):
-    open_widget(page)
-    before = page.locator(".kcw-bot").count()
-    page.get_by_label("Your question").fill("What is ketamine and can I take it with my Zoloft?")
-    page.keyboard.press("Enter")
-    wait_for_reply(page, before + 1)
-    assert bot_texts(page)[before:] == [rendered["utter_safety"], rendered["utter_topic_what_is_ketamine"]]
+def test_several_questions_in_one_message_get_every_answer_in_order(clinic, rendered):
+    # On the clinic's own site (another origin, its Content Security Policy), as patients see it.
+    open_widget(clinic)
+    before = clinic.locator(".kcw-bot").count()
+    clinic.get_by_label("Your question").fill("What is ketamine and can I take it with my Zoloft?")
+    clinic.keyboard.press("Enter")
+    wait_for_reply(clinic, before + 1)
+    assert bot_texts(clinic)[before:] == [rendered["utter_safety"], rendered["utter_topic_what_is_ketamine"]]
 
 
 def test_a_condition_the_article_does_not_name_is_said_first_as_text(page, rendered):
