@@ -184,14 +184,19 @@ def _kind(example: Message) -> Optional[str]:
     return metadata.get(CRISIS_KIND) if isinstance(metadata, dict) else None
 
 
-def set_crisis_kind(message: Message, kind: Optional[str], extractor: str) -> None:
-    """Record the kind of crisis as the message's `crisis_category` entity (replacing any
-    earlier one), or remove it with kind=None."""
-    entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != CRISIS_KIND]
-    if kind:
+def set_entity(message: Message, entity: str, value: Optional[str], extractor: str) -> None:
+    """Record `value` as the message's `entity`, spanning the whole text (replacing any earlier
+    one), or remove that entity with value=None. Such entities fill slots of the same name."""
+    entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != entity]
+    if value:
         text = message.get(TEXT) or ""
-        entities.append({"entity": CRISIS_KIND, "value": kind, "start": 0, "end": len(text), "extractor": extractor})
+        entities.append({"entity": entity, "value": value, "start": 0, "end": len(text), "extractor": extractor})
     message.set(ENTITIES, entities, add_to_output=True)
+
+
+def set_crisis_kind(message: Message, kind: Optional[str], extractor: str) -> None:
+    """Record the kind of crisis as the message's `crisis_category` entity, or remove it."""
+    set_entity(message, CRISIS_KIND, kind, extractor)
 
 
 def _counts(messages: List[Message], blocks: Optional[Sequence[int]] = None) -> Tuple[sp.csr_matrix, Tuple[int, ...]]:

@@ -23,7 +23,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.intent_classifier import CRISIS_KIND, set_crisis_kind
+from bot.nlu.intent_classifier import CRISIS_KIND, set_crisis_kind, set_entity
 from bot.nlu.questions import Answer, Outcome, combine, is_question, is_topic, split_questions
 
 PART_OF = "question_part_of"  # on a part: the index of its message in the list (never output)
@@ -93,12 +93,9 @@ def _outcome(message: Message) -> Outcome:
 
 def _fold(message: Message, parts: List[Message]) -> None:
     whole = _outcome(message)
-    answer: Answer = combine(whole, [_outcome(p) for p in parts])
-    message.set(
-        PARTS_KEY,
-        [{"intent": o.intent, "confidence": o.confidence} for o in map(_outcome, parts)],
-        add_to_output=True,
-    )
+    outcomes = [_outcome(p) for p in parts]
+    answer: Answer = combine(whole, outcomes)
+    message.set(PARTS_KEY, [{"intent": o.intent, "confidence": o.confidence} for o in outcomes], add_to_output=True)
     if answer.intent != whole.intent:
         message.set(INTENT, {"name": answer.intent, "confidence": answer.confidence}, add_to_output=True)
     if answer.crisis_kind != whole.crisis_kind:
@@ -108,15 +105,4 @@ def _fold(message: Message, parts: List[Message]) -> None:
     message.set(MORE_ANSWERS_KEY, [answer_action(intent) for intent in answer.more], add_to_output=True)
     last_topic = next((i for i in reversed(answer.more) if is_topic(i)), None)
     if last_topic:
-        entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != ARTICLE_TOPIC]
-        text = message.get(TEXT) or ""
-        entities.append(
-            {
-                "entity": ARTICLE_TOPIC,
-                "value": last_topic[len("topic_") :],
-                "start": 0,
-                "end": len(text),
-                "extractor": QuestionCombiner.__name__,
-            }
-        )
-        message.set(ENTITIES, entities, add_to_output=True)
+        set_entity(message, ARTICLE_TOPIC, last_topic[len("topic_") :], QuestionCombiner.__name__)
