@@ -3,10 +3,10 @@
 Configured in endpoints.yml (`nlg: type: bot.nlg.ClinicResponseGenerator`). It runs inside
 the Rasa server, so the answers never depend on the action server being up. An article answer
 gets, in this order: a first line saying the article does not mention the condition asked
-about, when it does not (the `unnamed_condition` entity); a "What is ...?" button for each glossary word it names
-(`metadata.glossary`), the "More detail from the article" button (plain layer only), the
-feedback buttons, the next-steps line (if clinic.yml has it on) and, after a crisis, the
-one-line reminder of the help for that kind of crisis.
+about, when it does not (the `unnamed_condition` entity); a "What is ...?" button for each
+glossary word it names (`metadata.glossary`), the "More detail from the article" button
+(plain layer only), the feedback buttons, the next-steps line (if clinic.yml has it on) and,
+after a crisis, the one-line reminder of the help for that kind of crisis.
 """
 
 from __future__ import annotations
