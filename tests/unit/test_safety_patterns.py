@@ -228,6 +228,7 @@ def test_general_questions_do_not_fire(guard, text):
         "what does the abbreviation kms mean",
         "does the research say ketamine lowers suicidal ideation",
         "what are the warning signs of elder abuse",
+        "how does narcan reverse an opioid overdose",
     ],
 )
 def test_talk_about_crisis_in_general_is_not_a_crisis(guard, text):
