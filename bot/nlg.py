@@ -7,6 +7,11 @@ about, when it does not (the `unnamed_condition` entity); a "What is ...?" butto
 glossary word it names (`metadata.glossary`), the "More detail from the article" button
 (plain layer only), the feedback buttons, the next-steps line (if clinic.yml has it on) and,
 after a crisis, the one-line reminder of the help for that kind of crisis.
+
+The decline ("I can't answer that") becomes "The article covers something close to this:"
+with a button for each close article topic, when the classifier found some (the
+`close_topics` entity, bot/nlu/decision.py). Both texts are in domain.yml; a button only asks
+the topic's question, so nothing is answered that the patient did not pick.
 """
 
 from __future__ import annotations
@@ -53,6 +58,28 @@ CRISIS_REMINDER = "utter_crisis_reminder"
 # section that comes closest, opened by a line that says so, rather than a bare decline.
 UNNAMED_CONDITION = "unnamed_condition"
 NOT_NAMED = "utter_not_named_in_article"
+
+
+# "Did you mean": the decline, when the message's `close_topics` entity names article topics.
+DECLINE = "utter_out_of_scope"
+CLOSE_TOPICS_RESPONSE = "utter_close_topics"
+CLOSE_TOPICS = "close_topics"
+
+
+def latest_entity(tracker: DialogueStateTracker, entity: str) -> Optional[str]:
+    """The value of `entity` in the latest message of the patient, if it has one."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return next((e.get("value") for e in event.entities if e.get("entity") == entity), None)
+    return None
+
+
+def with_topic_buttons(response: Dict[str, Any], topics: List[str]) -> Dict[str, Any]:
+    """The response with only the buttons that ask about `topics` (payload "/topic_<name>"),
+    in the order of `topics`."""
+    by_payload = {b.get("payload"): b for b in response.get("buttons", [])}
+    buttons = [dict(by_payload[f"/{t}"]) for t in topics if f"/{t}" in by_payload]
+    return {**response, "buttons": buttons}
 
 
 def with_first_line(response: Dict[str, Any], line: Optional[str]) -> Dict[str, Any]:
@@ -140,7 +167,10 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
     async def generate(
         self, utter_action: str, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
     ) -> Optional[Dict[str, Any]]:
-        response = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        if utter_action == DECLINE:
+            response = await self._decline(tracker, output_channel, **kwargs)
+        else:
+            response = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if response is None:
             return response
         response = with_article_buttons(response, utter_action, self.glossary)
@@ -155,6 +185,20 @@ class ClinicResponseGenerator(TemplatedNaturalLanguageGenerator):
             return response
         reminder = await super().generate(CRISIS_REMINDER, tracker, output_channel, **kwargs)
         return with_last_line(response, (reminder or {}).get("text"))
+
+    async def _decline(
+        self, tracker: DialogueStateTracker, output_channel: str, **kwargs: Any
+    ) -> Optional[Dict[str, Any]]:
+        """The decline, or "The article covers something close to this:" with a button for each
+        article topic the classifier found close to the message."""
+        close = (latest_entity(tracker, CLOSE_TOPICS) or "").split()
+        if close:
+            suggestion = await super().generate(CLOSE_TOPICS_RESPONSE, tracker, output_channel, **kwargs)
+            if suggestion:
+                suggestion = with_topic_buttons(suggestion, close)
+                if suggestion["buttons"]:
+                    return suggestion
+        return await super().generate(DECLINE, tracker, output_channel, **kwargs)
 
     def _response_variables(self, filled_slots: Dict[str, Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
         return {**self.clinic_variables, **(filled_slots or {}), **kwargs}

@@ -20,8 +20,19 @@ UNKNOWN = "(unrecognised reply)"
 # Responses that never invent an answer: what counts as handling a question the article
 # does not cover.
 # An answer opened by "The article doesn't mention OCD..." says the article does not cover the
-# condition before it gives the closest section: it invents nothing either.
-HANDLED_OUT_OF_SCOPE = {DECLINE, PART_DECLINE, SAFETY, CRISIS, "utter_human_handoff", "utter_not_named_in_article"}
+# condition before it gives the closest section, and "The article covers something close to
+# this:" offers topics to pick without answering: they invent nothing either. (For an article
+# question, the offer is not its answer: a miss.)
+CLOSE_TOPICS = "utter_close_topics"
+HANDLED_OUT_OF_SCOPE = {
+    DECLINE,
+    PART_DECLINE,
+    CLOSE_TOPICS,
+    SAFETY,
+    CRISIS,
+    "utter_human_handoff",
+    "utter_not_named_in_article",
+}
 
 
 SAFETY_INTENTS = ("clinical_decision", "crisis")
@@ -501,7 +512,7 @@ def multi_correct(
         return False
     for label, response in zip(expected, responses):
         if label == "out_of_scope":
-            if response not in (DECLINE, PART_DECLINE):
+            if response not in (DECLINE, PART_DECLINE, CLOSE_TOPICS):
                 return False
         elif aliases.get(response, response) != expected_response(label):
             return False

@@ -32,7 +32,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_model
-from bot.nlu.decision import CRISIS, FALLBACK, Thresholds, decide, without_unsupported
+from bot.nlu.decision import CRISIS, FALLBACK, OUT_OF_SCOPE, Thresholds, close_topics, decide, without_unsupported
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,9 @@ KINDS_FILE = "crisis_kinds.npz"
 # The kind model weighs the kinds equally, so that the many suicide examples do not outvote
 # the few of harm to others.
 CRISIS_KIND = "crisis_category"
+# The article topics closest to a declined message, best first, separated by spaces: bot/nlg.py
+# turns the decline into "The article covers something close to this:" with a button for each.
+CLOSE_TOPICS = "close_topics"
 RANKING_LENGTH = 10  # what is stored with each message, for the audit trail and the report
 
 
@@ -69,6 +72,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "crisis_threshold": defaults.crisis,
             "clinical_threshold": defaults.clinical,
             "answer_threshold": defaults.answer,
+            "suggest_threshold": defaults.suggest,
+            "suggest_max_out_of_scope": defaults.suggest_out_of_scope,
         }
 
     def __init__(
@@ -84,6 +89,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             crisis=self.config["crisis_threshold"],
             clinical=self.config["clinical_threshold"],
             answer=self.config["answer_threshold"],
+            suggest=self.config["suggest_threshold"],
+            suggest_out_of_scope=self.config["suggest_max_out_of_scope"],
         )
         self._model_storage = model_storage
         self._resource = resource
@@ -164,6 +171,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
                 # would be the prior alone, which is no evidence for anything.
                 intent, confidence = FALLBACK, self.thresholds.answer
             message.set(INTENT, {"name": intent, "confidence": confidence}, add_to_output=True)
+            if intent in (FALLBACK, OUT_OF_SCOPE):
+                suggestions = close_topics(ranking, self.thresholds) if counts[i].nnz else []
+                set_entity(message, CLOSE_TOPICS, " ".join(suggestions), type(self).__name__)
             if intent == CRISIS and self.kinds is not None:
                 kind_ranking = linear_model.ranking(self.kinds, linear_model.predict_proba(self.kinds, counts[i])[0])
                 set_crisis_kind(message, kind_ranking[0][0], type(self).__name__)

@@ -21,11 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from bot.nlu.decision import CLINICAL, CRISIS
+from bot.nlu.decision import CLINICAL, CRISIS, OUT_OF_SCOPE
+from bot.nlu.decision import is_article_topic as is_topic
 
-OUT_OF_SCOPE = "out_of_scope"
-TOPIC_PREFIX = "topic_"
-TOPIC_MENU = "topic_menu"  # named like a topic, but the list of topics, not an article answer
 # Answers the rest of the message never replaces: the crisis response, and the clinic's
 # contact details for a patient who asked how to reach a person.
 KEEP_WHOLE = (CRISIS, "human_handoff")
@@ -108,10 +106,6 @@ class Answer:
     confidence: float
     crisis_kind: Optional[str] = None
     more: Tuple[str, ...] = ()  # intents whose answers follow the first: topic_* or out_of_scope
-
-
-def is_topic(intent: str) -> bool:
-    return intent.startswith(TOPIC_PREFIX) and intent != TOPIC_MENU
 
 
 def _unique(items: Sequence[str]) -> List[str]:

@@ -12,7 +12,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_model
-from bot.nlu.decision import FALLBACK, Thresholds, decide
+from bot.nlu.decision import FALLBACK, Thresholds, close_topics, decide
 from bot.nlu.intent_classifier import LinearIntentClassifier
 
 TH = Thresholds(crisis=0.2, clinical=0.5, answer=0.4)
@@ -35,6 +35,35 @@ def test_decision_puts_safety_first_then_a_confident_answer(ranking, expected):
 
 def test_fallback_confidence_is_the_threshold_as_in_rasa():
     assert decide([("topic_bdnf", 0.2)], TH) == (FALLBACK, 0.4)
+
+
+@pytest.mark.parametrize(
+    "ranking,expected",
+    [
+        # Unsure between article topics: the close ones are offered, best first, noise left out.
+        (
+            [("topic_rapid_action", 0.37), ("topic_major_depression", 0.36), ("topic_how_it_works", 0.12)],
+            ["topic_rapid_action", "topic_major_depression", "topic_how_it_works"],
+        ),
+        ([("topic_bdnf", 0.3), ("greet", 0.3), ("topic_ptsd", 0.05)], ["topic_bdnf"]),
+        # At most three.
+        (
+            [("topic_bdnf", 0.25), ("topic_ptsd", 0.25), ("topic_glutamate", 0.25), ("topic_inflammation", 0.25)],
+            ["topic_bdnf", "topic_ptsd", "topic_glutamate"],
+        ),
+        # "Not covered" is likely: the plain decline.
+        ([("out_of_scope", 0.45), ("topic_bdnf", 0.3)], []),
+        # No topic close enough; the topic menu is not an article topic.
+        ([("greet", 0.5), ("topic_bdnf", 0.12)], []),
+        ([("topic_menu", 0.35), ("out_of_scope", 0.3)], []),
+        # Never next to a plausible safety intent.
+        ([("topic_bdnf", 0.35), ("crisis", 0.2)], []),
+        ([("clinical_decision", 0.5), ("topic_bdnf", 0.3)], []),
+        ([], []),
+    ],
+)
+def test_a_declined_message_is_offered_the_article_topics_close_to_it(ranking, expected):
+    assert close_topics(ranking, TH) == expected
 
 
 @pytest.mark.parametrize("bad", [0.0, -0.1, 1.5])
@@ -181,6 +210,17 @@ def test_the_kind_of_crisis_comes_from_a_model_of_its_own(trained):
             assert "crisis" in [r["name"] for r in message.get("intent_ranking")]
             assert not any("/" in r["name"] for r in message.get("intent_ranking"))
     assert not parse("what is bdnf").get("entities"), "no kind of crisis on other messages"
+
+
+def test_a_message_the_classifier_is_unsure_of_names_the_close_topics(trained):
+    parse, config, storage, context = trained
+    unsure = LinearIntentClassifier.load({**config, "answer_threshold": 0.99}, storage, Resource("clf"), context)
+    message = parse("ketamine bdnf ptsd", unsure)
+    assert message.get("intent")["name"] == FALLBACK
+    close = [e["value"] for e in message.get("entities") if e["entity"] == "close_topics"]
+    assert len(close) == 1 and set(close[0].split()) == {"topic_bdnf", "topic_ptsd"}
+    # An answered message has none.
+    assert not [e for e in parse("what is bdnf").get("entities") or [] if e["entity"] == "close_topics"]
 
 
 def test_a_message_with_nothing_to_featurize_is_unsure(trained):

@@ -137,3 +137,21 @@ def test_an_answer_about_a_condition_the_article_does_not_name_says_so_first(nlg
     )
     tracker, generator = asked_about(nlg, "does ketamine help ocd", ocd)
     assert asyncio.run(generator.generate("utter_safety", tracker, "rest"))["text"] == rendered["utter_safety"]
+
+
+def test_a_decline_with_close_topics_offers_them_as_buttons_best_first(nlg, rendered):
+    close = [{"entity": "close_topics", "value": "topic_rapid_action topic_major_depression", "start": 0, "end": 5}]
+    tracker, generator = asked_about(nlg, "Does it work instantly?", close)
+    offer = asyncio.run(generator.generate("utter_out_of_scope", tracker, "rest"))
+    assert offer["text"] == rendered["utter_close_topics"]
+    assert [b["payload"] for b in offer["buttons"]] == ["/topic_rapid_action", "/topic_major_depression"]
+    # Without close topics, or naming none the response has a button for: the plain decline.
+    for entities in ([], [{"entity": "close_topics", "value": "topic_menu", "start": 0, "end": 5}]):
+        tracker, generator = asked_about(nlg, "how much does it cost", entities)
+        assert (
+            asyncio.run(generator.generate("utter_out_of_scope", tracker, "rest"))["text"]
+            == rendered["utter_out_of_scope"]
+        )
+    # Only the decline becomes the offer.
+    tracker, generator = asked_about(nlg, "Does it work instantly?", close)
+    assert asyncio.run(generator.generate("utter_safety", tracker, "rest"))["text"] == rendered["utter_safety"]
