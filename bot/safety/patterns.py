@@ -10,6 +10,8 @@ A pattern is a sequence of words separated by spaces. Each word may be:
     @medication|drug a word of that list, or "drug"
     want?            optional: the word may be missing
     #number          any number ("30", "200", "ten")
+    #urgent_bp       a blood-pressure reading that needs emergency care ("220/130", "190 over 100",
+                     "70 over 40"): see URGENT_BP
     *                a gap of up to three words of any kind
 
 Matching is on lower-cased lemmas, so capitals, plurals and tenses do not matter; common
@@ -23,6 +25,29 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 GAP_WIDTH = 3  # "*" spans at most this many words: near enough to belong to one thought
+
+# A blood-pressure reading that needs emergency care: the upper number 180 or more or the lower
+# 120 or more (a hypertensive crisis, as the American Heart Association draws the line), or
+# the upper number under 80 (shock). "120/80" or "140 over 90" is a question for the provider,
+# not an emergency, and a date such as "10/12" is no reading at all.
+_SYSTOLIC_URGENT = r"(?:1[89]\d|[23]\d\d|[4-7]\d)"
+_DIASTOLIC_URGENT = r"(?:1[2-9]\d|2\d\d)"
+_READING = r"\d{2,3}"
+URGENT_BP: List[List[Dict[str, Any]]] = [
+    # As one token: "220/130".
+    [{"TEXT": {"REGEX": rf"^(?:{_SYSTOLIC_URGENT}/{_READING}|{_READING}/{_DIASTOLIC_URGENT})$"}}],
+    # As three: "220 over 130", "220 / 130".
+    [
+        {"TEXT": {"REGEX": rf"^{_SYSTOLIC_URGENT}$"}},
+        {"LOWER": {"IN": ["over", "/"]}},
+        {"TEXT": {"REGEX": rf"^{_READING}$"}},
+    ],
+    [
+        {"TEXT": {"REGEX": rf"^{_READING}$"}},
+        {"LOWER": {"IN": ["over", "/"]}},
+        {"TEXT": {"REGEX": rf"^{_DIASTOLIC_URGENT}$"}},
+    ],
+]
 _ALTERNATIVE = r"(?:@[a-z_]+|=?[^\s|?*@=]+)"
 _WORD = re.compile(rf"^({_ALTERNATIVE}(?:\|{_ALTERNATIVE})*)(\?)?$")
 
@@ -60,6 +85,8 @@ def compile_pattern(pattern: str, terms: Mapping[str, Sequence[str]], lemmatize:
             options = [[{"OP": "?"}] * GAP_WIDTH]
         elif word in ("#number", "#number?"):
             options = [[{"LIKE_NUM": True, **({"OP": "?"} if word.endswith("?") else {})}]]
+        elif word == "#urgent_bp":
+            options = URGENT_BP
         else:
             options = [[spec] for spec in _word_specs(word, pattern, terms, lemmatize)]
         variants = [v + o for v in variants for o in options]

@@ -1,4 +1,4 @@
-""""Did you mean", through the REST channel of a real bot (no action server): a question the
+""" "Did you mean", through the REST channel of a real bot (no action server): a question the
 classifier is unsure of gets the article topics close to it as buttons, and a tap on one gets
 that topic's answer; a question the article does not cover gets the plain decline."""
 

@@ -323,3 +323,20 @@ def test_every_kind_of_crisis_names_help_that_clinic_file_can_provide(pattern_fi
 def test_a_seizure_disorder_is_a_clinical_question_not_a_seizure_now(guard):
     assert guard.check("i have a seizure disorder, is ketamine safe for me").intent == "clinical_decision"
     assert guard.check("my son is having a seizure right now").intent == "crisis"
+
+
+@pytest.mark.parametrize(
+    "text,emergency",
+    [
+        ("my bp is 220/130 and my head is pounding", True),
+        ("blood pressure 190 over 100 right now", True),
+        ("it says 150 / 125", True),
+        ("my pressure dropped to 70 over 40 and im so dizzy", True),
+        ("my blood pressure is 120/80, is ketamine ok for me", False),
+        ("my bp was 140 over 90 at my last visit", False),
+        ("can i move my appointment from 10/12 to 11/12", False),
+    ],
+)
+def test_only_a_blood_pressure_reading_that_needs_emergency_care_is_an_emergency(guard, text, emergency):
+    found = guard.check(text)
+    assert (found is not None and found.intent == CRISIS) == emergency, found
