@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Sequence, Tuple
 
-from bot.nlu.decision import CLINICAL, CRISIS, OUT_OF_SCOPE
+from bot.nlu.decision import CLINICAL, CRISIS, OUT_OF_SCOPE, Thresholds
 from bot.nlu.decision import is_article_topic as is_topic
 
 # Answers the rest of the message never replaces: the crisis response, and the clinic's
@@ -29,6 +29,12 @@ from bot.nlu.decision import is_article_topic as is_topic
 KEEP_WHOLE = (CRISIS, "human_handoff")
 MAX_PARTS = 4  # more parts than this is a story, not a list of questions: the rest is not split
 MAX_ANSWERS = 2  # two answers at most: a third would push the first out of a phone's screen
+# A part's clinical decision counts when a safety rule saw it, or when the classifier is as sure
+# of it as it must be of a whole message for the safety response to come first. A part has
+# lost its context: "is ketamine something used for treatment-resistant cases?" after "My
+# mom's depression never responded to pills." was a weak clinical guess (46%) on its own, while
+# the whole message was a confident article question.
+PART_CLINICAL_MIN = Thresholds().clinical
 
 # Words that open a question or a request. A clause after "and", "also" or "plus" is a new
 # question only when it opens with one of these: "is ketamine used for depression and anxiety"
@@ -128,7 +134,9 @@ def combine(whole: Outcome, parts: Sequence[Outcome]) -> Answer:
     # escape the `unless` that the rest of the message triggers ("I read about suicide rates.").
     asked = [p for p in parts if p.question or p.by_rule]
     topics = _unique([p.intent for p in asked if is_topic(p.intent)])
-    clinical = next((p for p in asked if p.intent == CLINICAL), None)
+    clinical = next(
+        (p for p in asked if p.intent == CLINICAL and (p.by_rule or p.confidence >= PART_CLINICAL_MIN)), None
+    )
     if whole.intent == CLINICAL or clinical is not None:
         confidence = whole.confidence if whole.intent == CLINICAL else clinical.confidence  # type: ignore[union-attr]
         return Answer(CLINICAL, confidence, None, tuple(topics[:1]))

@@ -93,6 +93,16 @@ def test_a_statement_that_sounds_personal_does_not_make_a_general_question_clini
     assert (answer.intent, answer.more) == ("topic_what_is_ketamine", ())
 
 
+def test_a_weak_clinical_guess_on_a_part_does_not_override_the_whole_messages_answer():
+    guessed = Outcome("clinical_decision", 0.46)
+    answer = combine(topic("treatment_resistant_depression", 0.95), [topic("treatment_resistant_depression"), guessed])
+    assert (answer.intent, answer.more) == ("topic_treatment_resistant_depression", ())
+    # The same confidence with a safety rule behind it, or a sure classifier, does.
+    for part in (Outcome("clinical_decision", 0.46, by_rule=True), Outcome("clinical_decision", 0.5)):
+        answer = combine(topic("treatment_resistant_depression", 0.95), [topic("treatment_resistant_depression"), part])
+        assert answer.intent == "clinical_decision"
+
+
 def test_a_safety_rule_counts_in_a_statement_too():
     told = Outcome("clinical_decision", 1.0, by_rule=True, question=False)
     answer = combine(topic("bdnf"), [told, topic("bdnf")])
