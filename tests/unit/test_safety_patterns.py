@@ -194,6 +194,8 @@ def test_clinical_decisions_are_caught(guard, text):
         "How do integration sessions work after ketamine therapy?",
         "Can ketamine help people whose depression hasn't responded to antidepressants?",
         "why is ketamine prescribed for chronic pain",
+        "can ketamine help with migraines",
+        "is ketamine ever used for anorexia or bulimia",
         "",
         "   ",
     ],
