@@ -9,6 +9,7 @@ regular expression can have it:
   die, died, dies), the same words the guard's lemma match accepts; `=word` and other
   forms match only as written; `@list` is any word of the term list;
 - `*` is up to three words; `#number` is digits or a number word (spaCy's LIKE_NUM);
+  `#urgent_bp` the same blood-pressure readings as the guard's;
 - words run together by the tokenizer's contractions ("dont" = do + nt, "im" = i + m) match
   as the guard reads them, so "not want" catches "i dont want";
 - apostrophes match both ' and ’ (the widget receives typed text, curly or straight).
@@ -29,7 +30,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
-from bot.safety.patterns import _WORD, GAP_WIDTH, PatternError, Rule, compile_pattern, parse_rules
+from bot.safety.patterns import (
+    _WORD,
+    GAP_WIDTH,
+    URGENT_BP_REGEX,
+    URGENT_BP_WORD,
+    PatternError,
+    Rule,
+    compile_pattern,
+    parse_rules,
+)
 
 CRISIS = "crisis"
 SEPARATOR = r"\W*"  # between two words: spaces and punctuation, or nothing before a contraction
@@ -184,6 +194,9 @@ class FailsafeCompiler:
             if kind == "number":
                 body = separator + r"\b" + NUMBER
                 pieces = ""
+            elif kind == "urgent_bp":
+                body = separator + URGENT_BP_REGEX
+                pieces = ""
             elif kind == "punctuation":
                 body = separator + _group(alternation(sorted(forms)))
                 pieces = ""
@@ -220,6 +233,9 @@ class FailsafeCompiler:
                 continue
             if word in ("#number", "#number?"):
                 items.append(("number", frozenset(), word.endswith("?")))
+                continue
+            if word == URGENT_BP_WORD:
+                items.append(("urgent_bp", frozenset(), False))
                 continue
             m = _WORD.match(word)
             if not m:

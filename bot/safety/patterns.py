@@ -33,6 +33,9 @@ GAP_WIDTH = 3  # "*" spans at most this many words: near enough to belong to one
 _SYSTOLIC_URGENT = r"(?:1[89]\d|[23]\d\d|[4-7]\d)"
 _DIASTOLIC_URGENT = r"(?:1[2-9]\d|2\d\d)"
 _READING = r"\d{2,3}"
+URGENT_BP_WORD = "#urgent_bp"
+# The same readings in running text, for the widget's fail-safe (bot/safety/failsafe.py).
+URGENT_BP_REGEX = rf"\b(?:{_SYSTOLIC_URGENT}\W*(?:/|over)\W*{_READING}|{_READING}\W*(?:/|over)\W*{_DIASTOLIC_URGENT})\b"
 URGENT_BP: List[List[Dict[str, Any]]] = [
     # As one token: "220/130".
     [{"TEXT": {"REGEX": rf"^(?:{_SYSTOLIC_URGENT}/{_READING}|{_READING}/{_DIASTOLIC_URGENT})$"}}],
@@ -85,7 +88,7 @@ def compile_pattern(pattern: str, terms: Mapping[str, Sequence[str]], lemmatize:
             options = [[{"OP": "?"}] * GAP_WIDTH]
         elif word in ("#number", "#number?"):
             options = [[{"LIKE_NUM": True, **({"OP": "?"} if word.endswith("?") else {})}]]
-        elif word == "#urgent_bp":
+        elif word == URGENT_BP_WORD:
             options = URGENT_BP
         else:
             options = [[spec] for spec in _word_specs(word, pattern, terms, lemmatize)]

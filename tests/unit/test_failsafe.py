@@ -116,10 +116,17 @@ def test_without_unless_the_same_message_would_fire(failsafe):
         ("im gona kill him i swear", "harm_to_others"),
         ("I took a whole bottle of my Xanax", "overdose"),
         ("my dad is unresponsive after his infusion", "medical_emergency"),
+        ("my bp just read 220/130", "medical_emergency"),
+        ("pressure is 70 over 40 and i feel faint", "medical_emergency"),
     ],
 )
 def test_crisis_messages_get_their_kind_first(failsafe, urgency, text, category):
     assert failsafe_categories(failsafe, text, urgency)[0] == category
+
+
+@pytest.mark.parametrize("text", ["my blood pressure is 120/80, is ketamine ok", "can i move it from 10/12 to 11/12"])
+def test_an_ordinary_blood_pressure_reading_or_a_date_is_no_emergency(failsafe, urgency, text):
+    assert failsafe_categories(failsafe, text, urgency) == []
 
 
 def test_several_kinds_come_most_urgent_first(failsafe, urgency):
