@@ -33,7 +33,8 @@ MAX_ANSWERS = 2  # two answers at most: a third would push the first out of a ph
 # of it as it must be of a whole message for the safety response to come first. A part has
 # lost its context: "is ketamine something used for treatment-resistant cases?" after "My
 # mom's depression never responded to pills." was a weak clinical guess (46%) on its own, while
-# the whole message was a confident article question.
+# the whole message was a confident article question. (The classifier's default threshold,
+# which config.yml keeps.)
 PART_CLINICAL_MIN = Thresholds().clinical
 
 # Words that open a question or a request. A clause after "and", "also" or "plus" is a new
