@@ -76,6 +76,17 @@ def test_a_condition_the_article_does_not_name_is_said_first_as_text(page, rende
     assert rest == rendered["utter_topic_conditions_treated"]
 
 
+def test_an_unsure_question_offers_close_topics_and_a_tap_answers(clinic, rendered):
+    # On the clinic's own site, as patients see it: the offer's buttons are real buttons.
+    open_widget(clinic)
+    offer = ask(clinic, "ketamine speed vs depression pills, whats the story")
+    assert offer == rendered["utter_close_topics"]
+    before = clinic.locator(".kcw-bot").count()
+    clinic.get_by_role("button", name="Why is it called rapid-acting?").click()
+    wait_for_reply(clinic, before)
+    assert bot_texts(clinic)[before] == rendered["utter_topic_rapid_action"]
+
+
 def test_quick_replies_and_feedback_are_buttons(page, rendered):
     open_widget(page)
     page.get_by_role("button", name="All topics").click()
