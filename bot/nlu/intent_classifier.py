@@ -9,7 +9,9 @@ would turn a plausible crisis below the answer threshold back into "unsure").
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 import scipy.sparse as sp
@@ -96,6 +98,18 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         self._resource = resource
         self.model = model
         self.kinds = kinds
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The classifier's own code, as part of what Rasa's training cache is keyed by.
+
+        Rasa keys a trained component by its config and inputs only, so after a change to how
+        the classifier is fitted `rasa train` would restore the old one from `.rasa/cache`.
+        """
+        digest = hashlib.sha256()
+        for source in sorted(Path(__file__).parent.glob("*.py")):
+            digest.update(source.read_bytes())
+        return digest.hexdigest()
 
     @classmethod
     def create(

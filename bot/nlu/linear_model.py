@@ -1,11 +1,12 @@
 """The intent classifier's model: tf-idf weighting and multinomial logistic regression.
 
 Pure functions over sparse count features (the ones Rasa's CountVectorsFeaturizers produce).
-Training uses scikit-learn; the trained model is a handful of arrays, saved with
-`numpy.savez` and loaded without pickle, so a model file can hold data but never code.
-Prediction is the same arithmetic scikit-learn does, in a few lines of numpy.
+The model is scikit-learn's multinomial LogisticRegression, fitted with scipy's Newton-CG
+(see `fit` for why); the trained model is a handful of arrays, saved with `numpy.savez` and
+loaded without pickle, so a model file can hold data but never code. Prediction is the same
+arithmetic scikit-learn does, in a few lines of numpy.
 
-Why logistic regression: on our ~2,300 examples it trains in seconds, is deterministic (the
+Why logistic regression: on our ~5,000 examples it trains in seconds, is deterministic (the
 optimum of a convex problem, whatever the order of the data), so a small change to the data
 moves few predictions, and its outputs are probabilities, so the thresholds in `decide` have a
 meaning. It was chosen by measurement against DIET and others: see `python -m bot stability`
@@ -66,28 +67,109 @@ def fit(
 ) -> LinearModel:
     """Trains on count features (one row per example, blocks side by side) and labels.
 
+    The model is scikit-learn's multinomial LogisticRegression (L2 penalty 1/c on the weights,
+    none on the intercepts), for two classes as well as many. It is fitted here by scipy's
+    Newton-CG on that same objective rather than by LogisticRegression itself: scikit-learn
+    1.1 spends most of its time multiplying by the transpose of a sparse matrix the slow way,
+    and its L-BFGS most of the rest on bookkeeping over the 1.4 million weights. This fit
+    reaches the same optimum in about a third of the time (tests/unit compares the two).
+
     balanced: weigh each label as if it had as many examples as any other, so that a label
     with few examples is not outvoted by a large one.
     """
+    from scipy.optimize import minimize
     from sklearn.feature_extraction.text import TfidfTransformer
-    from sklearn.linear_model import LogisticRegression
 
     if sum(blocks) != counts.shape[1]:
         raise ValueError(f"blocks {list(blocks)} do not add up to {counts.shape[1]} columns")
     idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_
-    clf = LogisticRegression(C=c, max_iter=max_iter, solver="lbfgs", class_weight="balanced" if balanced else None)
-    clf.fit(tfidf(counts, idf, blocks), list(labels))
-    return LinearModel(
-        tuple(str(c) for c in clf.classes_), tuple(int(b) for b in blocks), np.asarray(idf), clf.coef_, clf.intercept_
+    classes, y = np.unique(np.asarray(labels, dtype=np.str_), return_inverse=True)
+    if len(classes) < 2:
+        raise ValueError("the classifier needs examples of at least two labels")
+    weights = None
+    if balanced:
+        # scikit-learn's class_weight="balanced": n_examples / (n_classes * n_of_this_class).
+        weights = (len(y) / (len(classes) * np.bincount(y)))[y]
+    objective = _Objective(tfidf(counts, idf, blocks), y, len(classes), 1.0 / c, weights)
+    result = minimize(
+        objective.loss_and_gradient,
+        np.zeros(objective.size),
+        jac=True,
+        hessp=objective.hessian_product,
+        method="Newton-CG",
+        options={"maxiter": max_iter, "xtol": XTOL},
     )
+    coef, intercept = objective.split(result.x)
+    return LinearModel(
+        tuple(str(k) for k in classes), tuple(int(b) for b in blocks), np.asarray(idf), coef.copy(), intercept.copy()
+    )
+
+
+# Newton-CG stops when a step changes the weights by less than this, on average relative to
+# their size. At 1e-5 the fitted probabilities agree with scikit-learn's own fit to about 1e-4.
+XTOL = 1e-5
+
+
+class _Objective:
+    """The multinomial logistic loss plus (alpha / 2) * |weights|^2, summed over the examples,
+    with its gradient and its Hessian times a vector. The parameters are one flat vector: the
+    (n_classes, n_features) weights row by row, then the n_classes intercepts."""
+
+    def __init__(
+        self, x: sp.csr_matrix, y: np.ndarray, n_classes: int, alpha: float, weights: np.ndarray | None
+    ) -> None:
+        self.x = x
+        # x.T as CSR: the gradient's product with it runs ~8 times faster than with x.T as CSC,
+        # which is what `dense @ x` uses.
+        self.xt = x.T.tocsr()
+        self.rows = np.arange(x.shape[0])
+        self.y = y
+        self.k = n_classes
+        self.alpha = alpha
+        self.weights = np.ones(x.shape[0]) if weights is None else weights
+        self.size = n_classes * (x.shape[1] + 1)
+        self._at: np.ndarray | None = None  # the parameters the probabilities below belong to
+        self._p = np.empty(0)
+
+    def split(self, theta: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        d = self.x.shape[1]
+        return theta[: self.k * d].reshape(self.k, d), theta[self.k * d :]
+
+    def _logits(self, theta: np.ndarray) -> np.ndarray:
+        coef, intercept = self.split(theta)
+        return np.asarray(self.x @ coef.T) + intercept
+
+    def loss_and_gradient(self, theta: np.ndarray) -> Tuple[float, np.ndarray]:
+        from scipy.special import logsumexp
+
+        z = self._logits(theta)
+        log_norm = logsumexp(z, axis=1)
+        p = np.exp(z - log_norm[:, None])
+        self._at, self._p = theta.copy(), p
+        coef, _ = self.split(theta)
+        loss = float(self.weights @ (log_norm - z[self.rows, self.y])) + 0.5 * self.alpha * float(np.sum(coef**2))
+        residual = p.copy()
+        residual[self.rows, self.y] -= 1.0
+        residual *= self.weights[:, None]
+        return loss, self._join(residual, coef)
+
+    def hessian_product(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        if self._at is None or not np.array_equal(theta, self._at):
+            self.loss_and_gradient(theta)
+        p = self._p
+        zv = self._logits(v)
+        r = p * (zv - np.sum(p * zv, axis=1, keepdims=True)) * self.weights[:, None]
+        return self._join(r, self.split(v)[0])
+
+    def _join(self, per_example: np.ndarray, coef: np.ndarray) -> np.ndarray:
+        """(x.T @ per_example).T + alpha * coef, and the intercepts' part, as one flat vector."""
+        coef_part = np.asarray(self.xt @ per_example).T + self.alpha * coef
+        return np.concatenate([coef_part.ravel(), per_example.sum(axis=0)])
 
 
 def predict_proba(model: LinearModel, counts: sp.spmatrix) -> np.ndarray:
     """(n_messages, n_classes) probabilities, in the order of `model.classes`."""
     logits = np.asarray(tfidf(counts, model.idf, model.blocks) @ model.coef.T + model.intercept)
-    if len(model.classes) == 2 and logits.shape[1] == 1:
-        # scikit-learn keeps one row of weights for two classes: the logit of the second.
-        logits = np.hstack([np.zeros_like(logits), logits])
     logits = logits - np.max(logits, axis=1, keepdims=True)
     exp = np.exp(logits)
     return exp / exp.sum(axis=1, keepdims=True)
