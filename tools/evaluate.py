@@ -63,6 +63,7 @@ DEFAULT_SETS = [
     "crisis.yml",
     "crisis_dev.yml",
     "crisis_holdout.yml",
+    "near_miss_dev.yml",
     "near_miss.yml",
     "pattern_examples.yml",
     "followups.yml",
