@@ -342,3 +342,23 @@ def test_a_seizure_disorder_is_a_clinical_question_not_a_seizure_now(guard):
 def test_only_a_blood_pressure_reading_that_needs_emergency_care_is_an_emergency(guard, text, emergency):
     found = guard.check(text)
     assert (found is not None and found.intent == CRISIS) == emergency, found
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # Talk about a crisis in general: the exceptions of the rules that only name it.
+        ("my psych professor said ketamine reduces suicidal thoughts within hours, is that legit", None),
+        ("what are the signs of a stroke? asking for my first aid class", None),
+        ("how do you recognise anaphylaxis in a child", None),
+        ("the dentist bill almost gave me a heart attack", None),
+        # The same words with a crisis told now: rules those exceptions never cancel.
+        ("studies show ketamine helps suicidal people and i am suicidal right now", "suicide"),
+        ("my daughter is having suicidal thoughts, are there studies on ketamine for that", "suicide"),
+        ("what are the signs of a stroke, my dads face is drooping", "medical_emergency"),
+        ("how do you recognise anaphylaxis, my throat is closing up", "medical_emergency"),
+    ],
+)
+def test_talk_about_a_crisis_in_general_never_cancels_a_crisis_told_now(guard, text, category):
+    found = guard.check(text)
+    assert (found.category if found is not None and found.intent == CRISIS else None) == category, found
