@@ -55,10 +55,8 @@ _QUESTION_START = re.compile(rf"^\W*(?:{_OPENERS}|{_ASKING})\b", re.IGNORECASE)
 _LEADING_CONNECTOR = re.compile(r"^\W*(?:(?:and|also|plus|but|so|oh|ok|okay|then)\b[\s,]*)+", re.IGNORECASE)
 # Sentence ends (kept with their sentence) and line breaks.
 _SENTENCE_END = re.compile(r"(?<=[?!.;])\s+|\s*\n+\s*")
-_CONNECTOR = re.compile(
-    rf"\s*,?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:{_OPENERS})\b)|\s*,\s*(?=(?:{_OPENERS})\b\s+\w+\s+\w+)",
-    re.IGNORECASE,
-)
+_AND_CONNECTOR = re.compile(rf"\s*,?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:{_OPENERS})\b)", re.IGNORECASE)
+_COMMA_CONNECTOR = re.compile(rf"\s*,\s*(?=(?:{_OPENERS})\b\s+\w+\s+\w+)", re.IGNORECASE)
 
 
 def split_questions(text: str) -> List[str]:
@@ -71,7 +69,7 @@ def split_questions(text: str) -> List[str]:
         return [text] if text else []
     parts: List[str] = []
     for sentence in _SENTENCE_END.split(text.strip()):
-        parts.extend(clause.strip() for clause in _CONNECTOR.split(sentence) if clause and clause.strip())
+        parts.extend(clause for clause in _clauses(sentence) if clause)
     merged: List[str] = []
     carry = ""
     for part in parts:
@@ -87,6 +85,26 @@ def split_questions(text: str) -> List[str]:
     if len(merged) > MAX_PARTS:
         merged = [*merged[: MAX_PARTS - 1], " ".join(merged[MAX_PARTS - 1 :])]
     return merged if len(merged) > 1 else [text]
+
+
+def _clauses(sentence: str) -> List[str]:
+    """A sentence's clauses that open a new question after "and", "also", "plus" or a comma.
+
+    A comma opens a new question only after a question ("what is ketamine, can I take it with
+    Zoloft?"). After a statement the question needs it: in "my husband has PTSD, is ketamine
+    studied for that?" the "that" is the PTSD.
+    """
+    clauses: List[str] = []
+    for piece in _AND_CONNECTOR.split(sentence):
+        current, *rest = _COMMA_CONNECTOR.split(piece)
+        for clause in rest:
+            if is_question(current):
+                clauses.append(current.strip())
+                current = clause
+            else:
+                current = f"{current}, {clause}"
+        clauses.append(current.strip())
+    return clauses
 
 
 def is_question(part: str) -> bool:

@@ -16,6 +16,7 @@ from bot.nlu.questions import MAX_PARTS, Outcome, combine, is_question, split_qu
         ("what is bdnf, also how does ketamine raise it", ["what is bdnf", "how does ketamine raise it"]),
         ("what is ketamine plus how much does it cost", ["what is ketamine", "how much does it cost"]),
         ("what is glutamate\nwhat is bdnf", ["what is glutamate", "what is bdnf"]),
+        ("how much is it, how many sessions do I need", ["how much is it", "how many sessions do I need"]),
     ],
 )
 def test_a_message_is_split_into_its_questions(text, parts):
@@ -30,6 +31,8 @@ def test_a_message_is_split_into_its_questions(text, parts):
         "hi! what is ketamine?",  # a greeting of one word stays with the question
         '/define_term{"glossary_term":"bdnf"}',
         "How does ketamine help with depression and PTSD",
+        # After a statement, a comma does not open a question of its own: "that" needs it.
+        "my husband is a veteran with PTSD, is ketamine being studied for that?",
         "",
     ],
 )
