@@ -72,7 +72,7 @@ def fit(
     Newton-CG on that same objective rather than by LogisticRegression itself: scikit-learn
     1.1 spends most of its time multiplying by the transpose of a sparse matrix the slow way,
     and its L-BFGS most of the rest on bookkeeping over the 1.4 million weights. This fit
-    reaches the same optimum in about a third of the time (tests/unit compares the two).
+    reaches the same optimum in about a quarter of the time (tests/unit compares the two).
 
     balanced: weigh each label as if it had as many examples as any other, so that a label
     with few examples is not outvoted by a large one.
