@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -39,7 +40,7 @@ from typing import Any, Dict, Iterator, List, NamedTuple, Optional, Set
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
-from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import from_env as settings_from_env
@@ -80,6 +81,9 @@ class ConversationUnavailable(Exception):
 # How many recently saved conversations are kept in memory. A conversation that falls out is
 # simply read from the database again; 1,000 covers every conversation of a busy evening.
 RECENT_CONVERSATIONS = 1000
+# Open SQLite connections kept for reuse: the saves run on the event loop's default thread pool
+# (a few threads on a small machine), and a burst beyond this opens more for a moment.
+SQLITE_POOL_SIZE = 5
 
 
 class _Recent(NamedTuple):
@@ -145,8 +149,20 @@ class ClinicTrackerStore(SQLTrackerStore):
             self.is_sqlite = self.engine.dialect.name == "sqlite"
             self.is_postgresql = self.engine.dialect.name == "postgresql"
             if self.is_sqlite:
+                # SQLAlchemy 1.4 gives a SQLite file no pool: every session opened a connection
+                # and closed it, and closing the last connection checkpoints the write-ahead
+                # log into the database file, a write and an fsync on every turn. A small pool
+                # keeps them open; the pool hands each to one thread at a time, which is what
+                # check_same_thread would otherwise enforce.
+                self.engine.dispose()
+                self.engine = sa.create_engine(
+                    url,
+                    poolclass=sa.pool.QueuePool,
+                    pool_size=SQLITE_POOL_SIZE,
+                    connect_args={"check_same_thread": False},
+                )
                 configure_sqlite(self.engine, busy_timeout_ms)
-                self.engine.dispose()  # connections made before the pragmas were set
+                self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
             elif self.is_postgresql:
                 # A pooled connection that the server closed (a restart, a failover, an
                 # administrator) is replaced before use instead of failing a patient's turn.
@@ -264,8 +280,11 @@ class ClinicTrackerStore(SQLTrackerStore):
                 session.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": conversation_lock_key(tracker.sender_id)}
                 )
+            # With the write lock held nothing else adds to this conversation until the commit,
+            # so what is stored afterwards is this count plus what is added here.
+            already_stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
             written = []
-            for event in self._additional_events(session, tracker):
+            for event in itertools.islice(tracker.events, already_stored, None):
                 data, found = redact_event(event.as_dict())
                 written.append((event, data, found))
                 session.add(
@@ -282,7 +301,11 @@ class ClinicTrackerStore(SQLTrackerStore):
             # Keep the tracker only if it is exactly what reading the database would give: the
             # events of its current session. After a new session started it also holds the old
             # one, and the next read must come from the database.
-            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            if any(isinstance(event, SessionStarted) for event, _, _ in written):
+                # A new session moves the start of what counts: read it again (rare).
+                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            else:
+                stored = already_stored + len(written)
             last_id = self._last_id(session, tracker.sender_id)
             session.commit()
         if stored == len(tracker.events) and _as_stored(tracker, written):
