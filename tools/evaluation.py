@@ -486,7 +486,7 @@ MULTI_GROUPS = {
     "crisis anywhere": "the crisis response of the right kind, alone",
     "clinical + article question": "the safety response, then that article answer",
     "clinical + other": "the safety response, and no article answer",
-    "two article questions": "both answers, in order",
+    "two article questions": "both answers, in either order",
     "article + not covered": "the answer, then a decline",
 }
 
@@ -504,12 +504,17 @@ def multi_group(expected: Sequence[str]) -> str:
 def multi_correct(
     expected: Sequence[str], responses: Sequence[str], aliases: Optional[Mapping[str, str]] = None
 ) -> bool:
-    """Whether the replies to a message of several questions are the expected ones, in order."""
+    """Whether the replies to a message of several questions are the expected ones, in order;
+    two article answers in either order (which question a patient came with is a judgement:
+    bot/nlu/questions.py answers "what is ketamine" last)."""
     aliases = aliases or {}
     if expected[0].startswith("crisis_"):
         return list(responses) == [f"{CRISIS}{KIND_SEPARATOR}{expected[0][len('crisis_'):]}"]
     if len(responses) != len(expected):
         return False
+    if multi_group(expected) == "two article questions":
+        given = sorted(aliases.get(r, r) for r in responses)
+        return given == sorted(expected_response(label) for label in expected)
     for label, response in zip(expected, responses):
         if label == "out_of_scope":
             if response not in (DECLINE, PART_DECLINE, CLOSE_TOPICS):

@@ -9,7 +9,8 @@ answers, safety first:
   response, nothing else (the rest can wait);
 - a clinical decision anywhere: the fixed safety response, then at most one article answer
   for a general question in the same message;
-- two article questions: both answers, at most two;
+- two article questions: both answers, at most two, the more specific first ("what is
+  ketamine" is the preamble of "what is ketamine and how does it help PTSD?");
 - one article question and one the article does not cover: the answer, then the decline.
 
 A message that is one question is left exactly as the classifier and the guard decided.
@@ -29,6 +30,9 @@ from bot.nlu.decision import is_article_topic as is_topic
 KEEP_WHOLE = (CRISIS, "human_handoff")
 MAX_PARTS = 4  # more parts than this is a story, not a list of questions: the rest is not split
 MAX_ANSWERS = 2  # two answers at most: a third would push the first out of a phone's screen
+# The opening of "What is ketamine, and how does it help with PTSD?" is a preamble: the
+# question the patient came with is the other one, so its answer comes first (both are given).
+GENERAL_TOPIC = "topic_what_is_ketamine"
 # A part's clinical decision counts when a safety rule saw it, or when the classifier is as sure
 # of it as it must be of a whole message for the safety response to come first. A part has
 # lost its context: "is ketamine something used for treatment-resistant cases?" after "My
@@ -152,7 +156,7 @@ def combine(whole: Outcome, parts: Sequence[Outcome]) -> Answer:
     # breastfeeding" and "i drink most nights" crises on their own, and a rule on a part would
     # escape the `unless` that the rest of the message triggers ("I read about suicide rates.").
     asked = [p for p in parts if p.question or p.by_rule]
-    topics = _unique([p.intent for p in asked if is_topic(p.intent)])
+    topics = sorted(_unique([p.intent for p in asked if is_topic(p.intent)]), key=lambda t: t == GENERAL_TOPIC)
     clinical = next(
         (p for p in asked if p.intent == CLINICAL and (p.by_rule or p.confidence >= PART_CLINICAL_MIN)), None
     )

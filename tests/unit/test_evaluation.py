@@ -188,21 +188,23 @@ def test_a_glossary_question_may_get_its_topics_answer_in_either_layer(domain):
 # ---- Several questions in one message ----
 
 
-def test_several_answers_are_scored_in_order_and_a_decline_may_be_either_wording():
+def test_several_answers_are_scored_in_order_two_article_answers_in_either_and_a_decline_in_either_wording():
     from tools.evaluation import MultiResult, score_multi
 
     results = [
         MultiResult("a", ("clinical_decision", "topic_bdnf"), ("utter_safety", "utter_topic_bdnf")),
-        MultiResult("b", ("topic_bdnf", "topic_ptsd"), ("utter_topic_ptsd", "utter_topic_bdnf")),  # wrong order
+        MultiResult("b", ("topic_bdnf", "topic_ptsd"), ("utter_topic_ptsd", "utter_topic_bdnf")),  # either order
+        MultiResult("b2", ("topic_bdnf", "topic_ptsd"), ("utter_topic_ptsd", "utter_topic_glutamate")),  # one wrong
+        MultiResult("b3", ("topic_bdnf", "out_of_scope"), ("utter_out_of_scope_rest", "utter_topic_bdnf")),  # order
         MultiResult("c", ("topic_bdnf", "out_of_scope"), ("utter_topic_bdnf", "utter_out_of_scope_rest")),
         MultiResult("d", ("crisis_overdose",), ("utter_crisis:overdose",)),
         MultiResult("e", ("crisis_overdose",), ("utter_crisis:suicide",)),  # a crisis, the wrong help first
         MultiResult("f", ("clinical_decision",), ("utter_safety", "utter_topic_bdnf")),  # an answer too many
     ]
     report = score_multi(results)
-    assert [r.text for r in report.misses] == ["b", "e", "f"]
+    assert [r.text for r in report.misses] == ["b2", "b3", "e", "f"]
     assert report.crisis_recall == 1.0 and report.clinical_recall == 1.0
-    assert report.per_group["two article questions"] == (0, 1)
+    assert report.per_group["two article questions"] == (1, 2)
     assert report.false_safety_rate == 0.0
 
 

@@ -80,9 +80,9 @@ def test_a_crisis_of_the_whole_message_is_never_changed():
 
 
 def test_a_clinical_question_gets_the_safety_response_then_one_article_answer():
-    answer = combine(topic("what_is_ketamine"), [topic("what_is_ketamine"), CLINICAL, topic("bdnf")])
+    answer = combine(topic("bdnf"), [topic("bdnf"), CLINICAL, topic("ptsd")])
     assert answer.intent == "clinical_decision"
-    assert answer.more == ("topic_what_is_ketamine",), "at most one article answer"
+    assert answer.more == ("topic_bdnf",), "at most one article answer"
 
 
 def test_a_clinical_whole_message_keeps_the_safety_response_and_adds_the_general_answer():
@@ -115,6 +115,14 @@ def test_a_safety_rule_counts_in_a_statement_too():
 def test_two_article_questions_get_both_answers_and_never_more_than_two():
     answer = combine(topic("how_it_works"), [topic("how_it_works"), topic("ptsd"), topic("bdnf")])
     assert (answer.intent, answer.more) == ("topic_how_it_works", ("topic_ptsd",))
+
+
+def test_what_is_ketamine_is_the_preamble_the_other_question_is_answered_first():
+    for parts in ([topic("what_is_ketamine"), topic("ptsd")], [topic("ptsd"), topic("what_is_ketamine")]):
+        answer = combine(topic("what_is_ketamine"), parts)
+        assert (answer.intent, answer.more) == ("topic_ptsd", ("topic_what_is_ketamine",))
+    answer = combine(topic("what_is_ketamine"), [topic("what_is_ketamine"), CLINICAL, topic("bdnf")])
+    assert (answer.intent, answer.more) == ("clinical_decision", ("topic_bdnf",))
 
 
 def test_the_same_topic_twice_is_answered_once():
