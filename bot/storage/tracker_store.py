@@ -280,14 +280,25 @@ class ClinicTrackerStore(SQLTrackerStore):
                 session.execute(
                     sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": conversation_lock_key(tracker.sender_id)}
                 )
-            # With the write lock held nothing else adds to this conversation until the commit,
-            # so what is stored afterwards is this count plus what is added here.
-            already_stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            # With the write lock held nothing else adds to this conversation until the commit.
+            # What is stored already: known without counting when this is the tracker saved
+            # last and the conversation's newest row is still the one that save wrote (an
+            # indexed lookup, where the count reads every row of the session: a save late in a
+            # long conversation cost more than an early one).
+            last_id = self._last_id(session, tracker.sender_id)
+            recent = self._recent_of(tracker)
+            if recent is not None and recent.last_id == last_id and len(tracker.events) >= recent.events:
+                already_stored = recent.events
+            else:
+                already_stored = self._event_query(
+                    session, tracker.sender_id, fetch_events_from_all_sessions=False
+                ).count()
             written = []
+            rows = []
             for event in itertools.islice(tracker.events, already_stored, None):
                 data, found = redact_event(event.as_dict())
                 written.append((event, data, found))
-                session.add(
+                rows.append(
                     self.SQLEvent(
                         sender_id=tracker.sender_id,
                         type_name=event.type_name,
@@ -297,7 +308,10 @@ class ClinicTrackerStore(SQLTrackerStore):
                         data=json.dumps(data),
                     )
                 )
+            session.add_all(rows)
             session.flush()
+            if rows:
+                last_id = max(row.id for row in rows)
             # Keep the tracker only if it is exactly what reading the database would give: the
             # events of its current session. After a new session started it also holds the old
             # one, and the next read must come from the database.
@@ -306,7 +320,6 @@ class ClinicTrackerStore(SQLTrackerStore):
                 stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
             else:
                 stored = already_stored + len(written)
-            last_id = self._last_id(session, tracker.sender_id)
             session.commit()
         if stored == len(tracker.events) and _as_stored(tracker, written):
             self._remember(tracker, last_id)
@@ -329,6 +342,12 @@ class ClinicTrackerStore(SQLTrackerStore):
             self._recent.move_to_end(tracker.sender_id)
             while len(self._recent) > RECENT_CONVERSATIONS:
                 self._recent.popitem(last=False)
+
+    def _recent_of(self, tracker: DialogueStateTracker) -> Optional[_Recent]:
+        """What the last save of this very tracker object left, if it is still remembered."""
+        with self._lock:
+            recent = self._recent.get(tracker.sender_id)
+        return recent if recent is not None and recent.tracker is tracker else None
 
     def _forget(self, sender_id: str) -> None:
         with self._lock:

@@ -257,6 +257,43 @@ def test_what_another_instance_wrote_is_read_from_the_database(tmp_path, monkeyp
     assert asyncio.run(ours.retrieve(sender)).latest_message.text == "what is glutamate"
 
 
+def test_saving_a_remembered_conversation_does_not_count_its_stored_events(tmp_path, monkeypatch):
+    store = _store(tmp_path, monkeypatch)
+    sender = uuid.uuid4().hex
+    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *_turn("what is bdnf")])
+    asyncio.run(store.save(tracker))
+    statements = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *args: statements.append(args[2].lower()))
+    for text in ("what is glutamate", "what is inflammation"):
+        tracker = asyncio.run(store.retrieve(sender))
+        for event in _turn(text, "topic_glutamate"):
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+    assert statements and not [s for s in statements if "count(" in s], "a count reads every row of the session"
+    with sqlite3.connect(tmp_path / "conv.db") as db:
+        texts = [r[0] for r in db.execute("SELECT json_extract(data, '$.text') FROM events WHERE type_name = 'user'")]
+    assert texts == ["what is bdnf", "what is glutamate", "what is inflammation"], "each event stored once"
+
+
+def test_memory_is_not_trusted_for_a_save_once_another_instance_wrote(tmp_path, monkeypatch):
+    ours, theirs = _store(tmp_path, monkeypatch), _store(tmp_path, monkeypatch)
+    sender = uuid.uuid4().hex
+    tracker = DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), *_turn("what is bdnf")])
+    asyncio.run(ours.save(tracker))
+    later = asyncio.run(theirs.retrieve(sender))
+    for event in _turn("what is glutamate", "topic_glutamate"):
+        later.update(event)
+    asyncio.run(theirs.save(later))
+    # Without a shared lock (locks degraded), ours goes on from what it remembered: the stored
+    # count decides what is new, as it would with no memory, and nothing is written twice.
+    for event in _turn("what is ptsd", "topic_ptsd"):
+        tracker.update(event)
+    asyncio.run(ours.save(tracker))
+    with sqlite3.connect(tmp_path / "conv.db") as db:
+        texts = [r[0] for r in db.execute("SELECT json_extract(data, '$.text') FROM events WHERE type_name = 'user'")]
+    assert texts == ["what is bdnf", "what is glutamate"]
+
+
 def test_a_turn_that_failed_before_saving_is_not_served_from_memory(tmp_path, monkeypatch):
     store = _store(tmp_path, monkeypatch)
     sender = uuid.uuid4().hex
