@@ -7,8 +7,9 @@ Configured in deploy/endpoints.yml (the scale-out profile), with Redis at BOT_RE
       lease_seconds: 1.5
 
 How a message gets its conversation's lock:
-1. a lock in this process (FIFO, in memory): messages of one conversation that reach the
-   same instance queue here and never poll Redis against each other;
+1. a lock in this process (FIFO, in memory, bot/scale/local_turns.py): messages of one
+   conversation that reach the same instance queue there and never poll Redis against each
+   other;
 2. then a ticket in Redis (bot/scale/tickets.py), atomic and leased, so another instance's
    message waits its turn and a killed instance's ticket expires within the lease.
 
@@ -26,12 +27,12 @@ import logging
 import os
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, AsyncGenerator, Dict, List, Optional
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 
+from bot.scale.local_turns import LocalTurns
 from bot.scale.redis_state import RedisState, RedisUnavailable, redis_client, redis_errors
 from bot.scale.tickets import EXPIRED, HELD, RedisTickets
 
@@ -41,12 +42,6 @@ logger = logging.getLogger(__name__)
 FIRST_POLL_SECONDS = 0.005
 LONGEST_POLL_SECONDS = 0.05
 RELEASE_RETRY_SECONDS = 0.2
-
-
-@dataclass
-class _Local:
-    lock: asyncio.Lock
-    users: int = 0
 
 
 class ClinicLockStore(LockStore):
@@ -78,7 +73,7 @@ class ClinicLockStore(LockStore):
         self.tickets = RedisTickets(
             self.client, prefix=str(options.get("key_prefix", key_prefix)), lease_ms=int(self.lease_seconds * 1000)
         )
-        self._local: Dict[str, _Local] = {}
+        self._turns = LocalTurns()
         self._tasks: List[asyncio.Task] = []
         super().__init__()
 
@@ -97,22 +92,9 @@ class ClinicLockStore(LockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = 1,
     ) -> AsyncGenerator[TicketLock, None]:
-        local = self._local.setdefault(conversation_id, _Local(asyncio.Lock()))
-        local.users += 1
-        try:
-            try:
-                await asyncio.wait_for(local.lock.acquire(), timeout=lock_lifetime)
-            except asyncio.TimeoutError:
-                raise LockError(f"Could not acquire lock for conversation '{conversation_id}'.") from None
-            try:
-                async with self._redis_turn(conversation_id, lock_lifetime):
-                    yield TicketLock(conversation_id)
-            finally:
-                local.lock.release()
-        finally:
-            local.users -= 1
-            if local.users == 0:
-                self._local.pop(conversation_id, None)
+        async with self._turns.turn(conversation_id, lock_lifetime):
+            async with self._redis_turn(conversation_id, lock_lifetime):
+                yield TicketLock(conversation_id)
 
     # -- Redis ---------------------------------------------------------------------------------
 
