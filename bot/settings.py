@@ -24,6 +24,7 @@ VARIABLES = {
     "BOT_DATABASE_URL": "conversation database (default: the SQLite file in endpoints.yml)",
     "BOT_CORS_ORIGINS": "the clinic's web pages allowed to use the bot, comma-separated",
     "BOT_JWT_SECRET": "turns on Rasa's HTTP API, protected by JWT",
+    "BOT_WORKERS": "worker processes answering on the one port (2: both cores of a 2-core machine)",
     "BOT_REDIS_URL": "Redis shared by several instances: locks and rate limits (scale-out profile only)",
     "BOT_DRAIN_SECONDS": "behind a load balancer: on SIGTERM, answer /health with 503 this long before stopping",
     "ACTIONS_PORT": "port of the action server",
@@ -43,6 +44,7 @@ class Settings:
     cors_origins: Tuple[str, ...] = ()
     jwt_secret: Optional[str] = None
     redis_url: Optional[str] = None  # None: one instance, locks and rate limits in memory
+    workers: int = 1
     drain_seconds: float = 0.0
 
 
@@ -74,6 +76,18 @@ def _seconds(env: Mapping[str, str], name: str) -> float:
     return value
 
 
+# More workers than this buys nothing on the machines a clinic runs the bot on, and each one
+# holds its own copy of the model (~0.5 GB).
+MAX_WORKERS = 8
+
+
+def _workers(env: Mapping[str, str]) -> int:
+    raw = (env.get("BOT_WORKERS") or "").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_WORKERS:
+        raise SettingsError(f"BOT_WORKERS must be a whole number from 1 to {MAX_WORKERS}, got {raw!r}")
+    return int(raw)
+
+
 def _redis_url(raw: Optional[str]) -> Optional[str]:
     url = (raw or "").strip()
     if url and not url.startswith(("redis://", "rediss://", "unix://")):
@@ -95,4 +109,5 @@ def from_env(env: Mapping[str, str]) -> Settings:
         jwt_secret=env.get("BOT_JWT_SECRET") or None,
         redis_url=_redis_url(env.get("BOT_REDIS_URL")),
         drain_seconds=_seconds(env, "BOT_DRAIN_SECONDS"),
+        workers=_workers(env),
     )

@@ -30,6 +30,7 @@ class ServerSettings:
     endpoints: str = "endpoints.yml"
     jwt_secret: Optional[str] = None
     cors_origins: tuple = ()
+    workers: int = 1
     log_level_debug: bool = False
 
     @classmethod
@@ -53,6 +54,7 @@ class ServerSettings:
             endpoints=endpoints,
             jwt_secret=settings.jwt_secret,
             cors_origins=settings.cors_origins,
+            workers=settings.workers,
         )
 
 
@@ -104,6 +106,9 @@ def child_env(env: Dict[str, str], s: ServerSettings) -> Dict[str, str]:
     # no request to this bot needs more than a few kilobytes (the channels refuse long messages
     # themselves), so anything over 1 MB is refused with a 413 before it is read.
     out.setdefault("SANIC_REQUEST_MAX_SIZE", str(REQUEST_MAX_BYTES))
+    # Rasa starts this many Sanic worker processes on the one port (BOT_WORKERS), each with the
+    # model, taking turns on a conversation through the lock store in endpoints.yml.
+    out["SANIC_WORKERS"] = str(s.workers)
     return out
 
 

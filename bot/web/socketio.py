@@ -16,6 +16,7 @@
 5. Rasa passes any message to the NLU, however long, and fails on malformed events. Here
    every message gets the web channel's checks (bot/web/validation.py) first; a refused one
    gets the reason as a bot message, and the NLU never sees it.
+6. With several worker processes (BOT_WORKERS), only the websocket transport is offered.
 """
 
 from __future__ import annotations
@@ -95,8 +96,15 @@ class SocketIOInput(RasaSocketIOInput):
         async def health(_: Request) -> response.HTTPResponse:
             return response.json({"status": "ok"})
 
+        settings = settings_from_env(os.environ)
         # None is engine.io's "same origin only"; a list admits exactly those origins.
-        sio.eio.cors_allowed_origins = list(settings_from_env(os.environ).cors_origins) or None
+        sio.eio.cors_allowed_origins = list(settings.cors_origins) or None
+        if settings.workers > 1:
+            # Long-polling is a series of requests that must all reach the worker holding the
+            # session, and the port hands each request to any worker: only a websocket, one
+            # connection from start to end, stays with its worker. Clients connect with
+            # transports: ["websocket"] (README, "Settings").
+            sio.eio.transports = ["websocket"]
 
         async def session_request(sid: str, data: Optional[Dict]) -> None:
             session_id = accepted_session_id((data or {}).get("session_id"))

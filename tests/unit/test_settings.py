@@ -22,8 +22,10 @@ def test_every_variable_is_read():
             "BOT_JWT_SECRET": "s3cret",
             "BOT_DATABASE_URL": " postgres://u:p@h/db ",
             "BOT_CORS_ORIGINS": "https://www.Example-Clinic.org/, https://b.example.org:443",
+            "BOT_WORKERS": " 2 ",
         }
     )
+    assert s.workers == 2 and from_env({}).workers == 1
     assert (s.port, s.host, s.actions_port, s.jwt_secret) == (8080, "0.0.0.0", 6000, "s3cret")
     assert s.database_url == "postgresql://u:p@h/db", "the old postgres:// scheme SQLAlchemy 1.4 refuses is fixed"
     assert s.cors_origins == ("https://www.example-clinic.org", "https://b.example.org")
@@ -36,6 +38,9 @@ def test_every_variable_is_read():
         ({"ACTIONS_PORT": "70000"}, "ACTIONS_PORT"),
         ({"BOT_CORS_ORIGINS": "www.example-clinic.org/page"}, "BOT_CORS_ORIGINS"),
         ({"BOT_DATABASE_URL": "conversations.db"}, "BOT_DATABASE_URL"),
+        ({"BOT_WORKERS": "0"}, "BOT_WORKERS"),
+        ({"BOT_WORKERS": "two"}, "BOT_WORKERS"),
+        ({"BOT_WORKERS": "64"}, "BOT_WORKERS"),
     ],
 )
 def test_a_bad_value_is_refused_with_the_variables_name(env, named):

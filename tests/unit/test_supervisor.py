@@ -50,3 +50,9 @@ def test_children_run_without_telemetry_and_find_the_action_server():
     env = child_env({"RASA_TELEMETRY_ENABLED": "true"}, ServerSettings(actions_port=6001))
     assert env["RASA_TELEMETRY_ENABLED"] == "false"
     assert env["ACTION_SERVER_URL"] == "http://127.0.0.1:6001/webhook"
+
+
+def test_bot_workers_become_rasa_s_sanic_workers():
+    assert child_env({}, ServerSettings.from_env({"BOT_WORKERS": "2"}))["SANIC_WORKERS"] == "2"
+    # A SANIC_WORKERS left in the shell does not override the bot's own setting.
+    assert child_env({"SANIC_WORKERS": "4"}, ServerSettings.from_env({}))["SANIC_WORKERS"] == "1"
