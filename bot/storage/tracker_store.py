@@ -375,19 +375,34 @@ class ClinicTrackerStore(SQLTrackerStore):
     # -- the spool ------------------------------------------------------------------------------
 
     def _unsaved_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        """The conversation as this process last had it, if its save failed: from memory, else
-        from the spool."""
+        """The conversation as a failed save left it, unless the database now holds something
+        at least as new: from this process's memory, else from the spool, which the worker
+        processes of one machine share (BOT_WORKERS), so the next message goes on from the
+        last turn whichever worker it reaches."""
         with self._lock:
             unsaved = self._unsaved.get(sender_id)
-            spooled = sender_id in self._spooled_ids
         if unsaved is not None:
-            return unsaved.copy()
-        if not spooled:
-            return None
-        events = self.spool.get(sender_id)
-        if events is None or self.domain is None:
-            return None
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = unsaved.copy()
+        else:
+            events = self.spool.get(sender_id)  # a file that is not there: one failed open()
+            if events is None or self.domain is None:
+                return None
+            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return tracker if self._newer_than_stored(tracker) else None
+
+    def _newer_than_stored(self, tracker: DialogueStateTracker) -> bool:
+        """Whether the tracker's last event is newer than anything stored for it. After the
+        database took the spooled turns back (the replay, or another worker's next save),
+        what was spooled is the older copy."""
+        try:
+            with self.session_scope() as session:
+                latest = session.execute(
+                    sa.select(sa.func.max(self.SQLEvent.timestamp)).where(self.SQLEvent.sender_id == tracker.sender_id)
+                ).scalar()
+        except Exception:  # the database is still away: what was kept is the newest there is
+            return True
+        newest = tracker.events[-1].timestamp if tracker.events else 0.0
+        return latest is None or newest > latest
 
     def _start_replay(self) -> None:
         task = self._replaying

@@ -1,6 +1,7 @@
 """Conversation storage on SQLite (default) and PostgreSQL (by URL)."""
 
 import asyncio
+import json
 import logging
 import multiprocessing
 import sqlite3
@@ -179,6 +180,34 @@ def test_a_failed_save_is_retried_logged_reported_and_written_later(tmp_path, mo
         "my name is [NAME], call [PHONE] or [EMAIL], born [DATE]",
         "what is bdnf",
     ]
+
+
+def test_a_turn_one_worker_could_only_spool_is_where_another_worker_goes_on(tmp_path, monkeypatch):
+    # BOT_WORKERS: the worker processes of one machine share the database and the spool folder.
+    monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
+    db = tmp_path / "c.db"
+    first = sqlite_store(db, busy_timeout_ms=50, retry_delay=0.01, save_attempts=1)
+    second = sqlite_store(db)
+    sender = uuid.uuid4().hex
+    asyncio.run(first.save(conversation(sender, ["what is bdnf"])))
+    blocker = sqlite3.connect(db, timeout=0)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:
+        asyncio.run(first.save(conversation(sender, ["what is bdnf", "what is glutamate"])))  # spooled
+        assert first.health()["unsaved_conversations"] == 1
+        going_on = asyncio.run(second.retrieve(sender))
+        assert going_on.latest_message.text == "what is glutamate"
+    finally:
+        blocker.rollback()
+        blocker.close()
+    for event in _turn("what is ptsd", "topic_ptsd"):
+        going_on.update(event)
+    asyncio.run(second.save(going_on))
+    # The first worker's copy is older than the database now: it is not served again.
+    assert asyncio.run(first.retrieve(sender)).latest_message.text == "what is ptsd"
+    with sqlite3.connect(db) as conn:
+        texts = [json.loads(d)["text"] for (d,) in conn.execute("SELECT data FROM events WHERE type_name = 'user'")]
+    assert texts == ["what is bdnf", "what is glutamate", "what is ptsd"], "each turn stored once, in order"
 
 
 @pytest.mark.skipif(not server_available(), reason=f"no PostgreSQL at {SERVER_URL}")
