@@ -21,11 +21,18 @@ from rasa.core.policies.rule_policy import RulePolicy
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, Event, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 RECENT_TURNS_KEY = "recent_turns"
 MORE_ANSWERS_KEY = "more_answers"  # bot/nlu/multi_question.py
+
+
+# Event kinds by their type_name: comparing a string is many times cheaper than isinstance()
+# against Rasa's event classes (abstract base classes), and these loops see every event of a
+# long conversation. ("form" is the legacy name of an active-loop event.)
+USER, ACTION, SLOT, SESSION_STARTED = "user", "action", "slot", "session_started"
+ACTIVE_LOOP = ("active_loop", "form")
 
 
 def recent_start(events: List[Event], turns: int) -> int:
@@ -33,12 +40,19 @@ def recent_start(events: List[Event], turns: int) -> int:
 
     A turn starts at the action_listen before the patient's message, so the first state the
     policy sees is the same "previous action: action_listen" it would see in the whole tracker.
+    Reads from the end back to the earliest of those turns only.
     """
-    starts = [i for i, event in enumerate(events) if isinstance(event, UserUttered)]
-    if len(starts) <= turns:
+    seen = 0
+    for cut in range(len(events) - 1, -1, -1):
+        if events[cut].type_name == USER:
+            seen += 1
+            if seen == turns:
+                break
+    else:
         return 0
-    cut = starts[-turns]
-    if cut > 0 and isinstance(events[cut - 1], ActionExecuted):
+    if not any(events[i].type_name == USER for i in range(cut)):
+        return 0
+    if cut > 0 and events[cut - 1].type_name == ACTION:
         cut -= 1
     return cut
 
@@ -46,14 +60,16 @@ def recent_start(events: List[Event], turns: int) -> int:
 def carried_into(events: List[Event], cut: int) -> List[Event]:
     """The events before `cut` that still shape the state after it: the last value set for
     each slot and the last active-loop change, since the session started."""
-    slots: Dict[str, SlotSet] = {}
-    loop: Optional[ActiveLoop] = None
-    for event in reversed(events[:cut]):
-        if isinstance(event, SessionStarted):
+    slots: Dict[str, Event] = {}
+    loop: Optional[Event] = None
+    for i in range(cut - 1, -1, -1):
+        event = events[i]
+        kind = event.type_name
+        if kind == SESSION_STARTED:
             break
-        if isinstance(event, SlotSet):
-            slots.setdefault(event.key, event)
-        elif isinstance(event, ActiveLoop) and loop is None:
+        if kind == SLOT:
+            slots.setdefault(event.key, event)  # type: ignore[attr-defined]
+        elif kind in ACTIVE_LOOP and loop is None:
             loop = event
     return [*reversed(list(slots.values())), *([loop] if loop else [])]
 
