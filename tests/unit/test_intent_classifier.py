@@ -102,6 +102,14 @@ def test_predictions_equal_scikit_learns_and_survive_saving(tmp_path):
     assert np.array_equal(linear_model.predict_proba(loaded, counts), linear_model.predict_proba(model, counts))
 
 
+def test_the_weights_are_held_once_in_the_order_prediction_reads_them(tmp_path):
+    counts, labels = _toy_counts()
+    linear_model.save(linear_model.fit(counts, labels, blocks=(5, 7), c=10), tmp_path / "m.npz")
+    for model in (linear_model.fit(counts, labels, blocks=(5, 7), c=10), linear_model.load(tmp_path / "m.npz")):
+        weights = model.weights_by_feature
+        assert weights.flags.c_contiguous and np.shares_memory(weights, model.coef), "no second copy"
+
+
 def test_two_classes_are_predicted_like_scikit_learns_multinomial_model():
     from sklearn.linear_model import LogisticRegression
 
