@@ -381,6 +381,9 @@ class ClinicTrackerStore(SQLTrackerStore):
         last turn whichever worker it reaches."""
         with self._lock:
             unsaved = self._unsaved.get(sender_id)
+            # While this process's saves fail, the database is not asked: a patient must not
+            # wait for a database that is away to learn that it holds nothing newer.
+            database_away = self._degraded
         if unsaved is not None:
             tracker = unsaved.copy()
         else:
@@ -388,7 +391,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             if events is None or self.domain is None:
                 return None
             tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        return tracker if self._newer_than_stored(tracker) else None
+        return tracker if database_away or self._newer_than_stored(tracker) else None
 
     def _newer_than_stored(self, tracker: DialogueStateTracker) -> bool:
         """Whether the tracker's last event is newer than anything stored for it. After the
