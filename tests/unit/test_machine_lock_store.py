@@ -5,6 +5,7 @@ import multiprocessing
 import os
 import signal
 import time
+from contextlib import contextmanager
 
 import pytest
 from rasa.core.lock_store import LockError
@@ -49,56 +50,47 @@ def test_two_processes_take_turns_on_one_conversation(tmp_path):
     assert events[0][1] == events[1][1] and events[2][1] == events[3][1]
 
 
-def test_another_conversation_does_not_wait(tmp_path):
-    lock_file, started = str(tmp_path / "c.lock"), FORK.Event()
-    holder = FORK.Process(target=_hold, args=(lock_file, "first", 5, started))
+@contextmanager
+def held_elsewhere(lock_file: str, conversation: str, seconds: float):
+    """Another process holding `conversation`'s lock; yields that process."""
+    started = FORK.Event()
+    holder = FORK.Process(target=_hold, args=(lock_file, conversation, seconds, started))
     holder.start()
     try:
         assert started.wait(10)
-
-        async def other() -> float:
-            t0 = time.monotonic()
-            async with MachineLockStore(lock_file=lock_file).lock("second", lock_lifetime=2):
-                return time.monotonic() - t0
-
-        assert asyncio.run(other()) < 0.5
+        yield holder
     finally:
         holder.terminate()
         holder.join()
+
+
+def seconds_to_take(lock_file: str, conversation: str, lifetime: float) -> float:
+    async def take() -> float:
+        t0 = time.monotonic()
+        async with MachineLockStore(lock_file=lock_file).lock(conversation, lock_lifetime=lifetime):
+            return time.monotonic() - t0
+
+    return asyncio.run(take())
+
+
+def test_another_conversation_does_not_wait(tmp_path):
+    lock_file = str(tmp_path / "c.lock")
+    with held_elsewhere(lock_file, "first", 5):
+        assert seconds_to_take(lock_file, "second", 2) < 0.5
 
 
 def test_a_message_that_cannot_get_its_turn_in_time_gets_a_lock_error(tmp_path):
-    lock_file, started = str(tmp_path / "c.lock"), FORK.Event()
-    holder = FORK.Process(target=_hold, args=(lock_file, "busy", 5, started))
-    holder.start()
-    try:
-        assert started.wait(10)
-
-        async def wait_briefly() -> None:
-            async with MachineLockStore(lock_file=lock_file).lock("busy", lock_lifetime=0.3):
-                pass
-
-        with pytest.raises(LockError):
-            asyncio.run(wait_briefly())
-    finally:
-        holder.terminate()
-        holder.join()
+    lock_file = str(tmp_path / "c.lock")
+    with held_elsewhere(lock_file, "busy", 5), pytest.raises(LockError):
+        seconds_to_take(lock_file, "busy", 0.3)
 
 
 def test_a_killed_worker_leaves_no_conversation_locked(tmp_path):
-    lock_file, started = str(tmp_path / "c.lock"), FORK.Event()
-    holder = FORK.Process(target=_hold, args=(lock_file, "orphan", 60, started))
-    holder.start()
-    assert started.wait(10)
-    os.kill(holder.pid, signal.SIGKILL)
-    holder.join()
-
-    async def take() -> float:
-        t0 = time.monotonic()
-        async with MachineLockStore(lock_file=lock_file).lock("orphan", lock_lifetime=2):
-            return time.monotonic() - t0
-
-    assert asyncio.run(take()) < 0.5, "the kernel released the dead process's lock"
+    lock_file = str(tmp_path / "c.lock")
+    with held_elsewhere(lock_file, "orphan", 60) as holder:
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.join()
+    assert seconds_to_take(lock_file, "orphan", 2) < 0.5, "the kernel released the dead process's lock"
 
 
 def test_messages_of_one_conversation_in_one_process_are_answered_in_order(tmp_path):
