@@ -105,6 +105,13 @@ class SocketIOInput(RasaSocketIOInput):
             # connection from start to end, stays with its worker. Clients connect with
             # transports: ["websocket"] (README, "Settings").
             sio.eio.transports = ["websocket"]
+            # Said where the clinic's IT person looks: the widget most Rasa sites embed cannot
+            # do this, and would otherwise just never connect.
+            logger.warning(
+                "BOT_WORKERS=%d: socket.io accepts websocket connections only; rasa-webchat 1.0.1 "
+                "opens with long-polling and cannot connect (docs/deploy.md)",
+                settings.workers,
+            )
 
         async def session_request(sid: str, data: Optional[Dict]) -> None:
             session_id = accepted_session_id((data or {}).get("session_id"))

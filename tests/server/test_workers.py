@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tools.localserver import LocalBot
+from widget_browser import CLINIC_SITE, ask, clinic_page, open_widget
 
 
 def cpu_seconds(pid: int) -> float:
@@ -34,7 +35,7 @@ def two_workers(root, model_path, tmp_path_factory):
         cwd=root,
         action_server=False,
         log_path=tmp / "server.log",
-        env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db", "BOT_WORKERS": "2"},
+        env={"BOT_DATABASE_URL": f"sqlite:///{tmp}/conv.db", "BOT_WORKERS": "2", "BOT_CORS_ORIGINS": CLINIC_SITE},
     ) as running:
         running.db = tmp / "conv.db"
         rasa = next(p for p in running.pids() if b"bot.rasa_server" in Path(f"/proc/{p}/cmdline").read_bytes())
@@ -80,6 +81,21 @@ def test_socket_io_offers_only_the_websocket_transport(two_workers):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(two_workers.url + "/socket.io/?EIO=4&transport=polling", timeout=10)
     assert refused.value.code == 400
+
+
+@pytest.mark.slow
+def test_the_widget_on_the_clinics_site_converses_with_two_workers(browser, two_workers, rendered):
+    """The widget speaks to the clinic endpoint, one request a turn: whichever worker takes a
+    request answers it, and the conversation (here its crisis state) is the stored one."""
+    page, violations = clinic_page(browser, two_workers.url)
+    open_widget(page)
+    assert ask(page, "what is bdnf?") == rendered["utter_topic_bdnf"]
+    assert ask(page, "he hits me when he drinks") == rendered["utter_crisis:abuse"]
+    reminder = rendered["utter_crisis_reminder:abuse"]
+    for text, response in [("what is glutamate", "utter_topic_glutamate"), ("thanks", "utter_thanks")]:
+        assert ask(page, text) == f"{rendered[response]}\n{reminder}", text
+    assert violations == []
+    page.context.close()
 
 
 def test_a_killed_worker_leaves_the_other_answering(two_workers, rendered):
