@@ -66,6 +66,7 @@ DEFAULT_SETS = [
     "near_miss_dev.yml",
     "near_miss.yml",
     "pattern_examples.yml",
+    "panels.yml",
     "followups.yml",
     "followups_holdout.yml",
     "multi.yml",
