@@ -383,3 +383,19 @@ def test_talk_about_a_crisis_in_general_never_cancels_a_crisis_told_now(guard, t
 def test_asking_for_the_means_is_a_crisis(guard, text, category):
     found = guard.check(text)
     assert (found.category if found is not None and found.intent == CRISIS else None) == category, found
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # Happening now, even when asked as a side effect: 911 first.
+        ("my dad had his infusion today and hes still not breathing right, is that a side effect", "medical_emergency"),
+        ("she collapsed and is still not responding, can ketamine cause that", "medical_emergency"),
+        # Sleep, and depression that has not responded to treatment: not an emergency.
+        ("still not waking up rested after my infusion, is that normal", None),
+        ("my depression is still not responding to antidepressants, would ketamine help", None),
+    ],
+)
+def test_someone_still_not_waking_or_breathing_is_an_emergency_even_asked_as_a_side_effect(guard, text, category):
+    found = guard.check(text)
+    assert (found.category if found is not None and found.intent == CRISIS else None) == category, found
