@@ -399,3 +399,16 @@ def test_asking_for_the_means_is_a_crisis(guard, text, category):
 def test_someone_still_not_waking_or_breathing_is_an_emergency_even_asked_as_a_side_effect(guard, text, category):
     found = guard.check(text)
     assert (found.category if found is not None and found.intent == CRISIS else None) == category, found
+
+
+@pytest.mark.parametrize(
+    "text,crisis",
+    [
+        ("been sitting on the edge for an hour working up the nerve", True),
+        ("my anxiety has me on edge most days, could ketamine make it worse", False),
+        ("that finale had me on the edge of my seat", False),
+    ],
+)
+def test_on_the_edge_is_a_place_and_on_edge_is_a_feeling(guard, text, crisis):
+    found = guard.check(text)
+    assert (found is not None and found.intent == CRISIS) == crisis, found
