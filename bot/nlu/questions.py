@@ -112,8 +112,20 @@ def _clauses(sentence: str) -> List[str]:
 
 
 def is_question(part: str) -> bool:
-    """Asked, not told: it ends with "?" or opens with a question word or a request."""
-    return part.rstrip().endswith("?") or bool(_QUESTION_START.match(_LEADING_CONNECTOR.sub("", part)))
+    """Asked, not told: it ends with "?", or it or a clause after one of its commas opens with
+    a question word or a request. Phones drop the question mark: in "my psych says im
+    bipolar, could ketamine flip me into mania." the question is after the comma."""
+    if part.rstrip().endswith("?"):
+        return True
+    clauses = [part, *(m.group(0) for m in _AFTER_COMMA.finditer(part))]
+    return any(_QUESTION_START.match(_LEADING_CONNECTOR.sub("", clause)) for clause in clauses)
+
+
+# A clause after a comma that opens like a question of at least three words ("could ketamine
+# flip me"). Not "which", "who", "when", "where" or "was": after a comma they mostly open a
+# clause that tells ("I take Lexapro, which helps a lot").
+_AFTER_COMMA_OPENERS = r"what|what's|whats|how|why|is|isn't|are|aren't|does|doesn't|do|can|could|will|would|should"
+_AFTER_COMMA = re.compile(rf"(?<=,)\s*(?:{_AFTER_COMMA_OPENERS})\b\s+\w+\s+\w+.*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
