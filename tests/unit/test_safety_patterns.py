@@ -412,3 +412,19 @@ def test_someone_still_not_waking_or_breathing_is_an_emergency_even_asked_as_a_s
 def test_on_the_edge_is_a_place_and_on_edge_is_a_feeling(guard, text, crisis):
     found = guard.check(text)
     assert (found is not None and found.intent == CRISIS) == crisis, found
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        ("my boyfriend slammed my head into the car door on sunday", "abuse"),
+        ("my brother shoves our dad around when no one is looking", "abuse"),
+        ("my husband punishes me if im home late", "abuse"),
+        # Accidents, with no one hurting anyone.
+        ("my son banged his head on the table, is he ok", None),
+        ("my daughter slammed her head on the pool edge", None),
+    ],
+)
+def test_being_hurt_at_home_is_abuse_and_an_accident_is_not(guard, text, category):
+    found = guard.check(text)
+    assert (found.category if found is not None and found.intent == CRISIS else None) == category, found
