@@ -63,8 +63,15 @@ def test_postgresql_store_by_url(monkeypatch):
 PII_TEXT = "my name is Jane Doe, call +44 20 7946 0958 or jane.doe@example.com, born 03/04/1985"
 
 
+# Timestamps chosen, not taken from the clock: the checks below look for the digits of
+# PII_TEXT ("7946", "1985") anywhere in what was stored, and a clock's digits hold them now
+# and then.
+FIRST_TIMESTAMP = 2_000_000_000.0
+
+
 def conversation(sender, texts):
-    events = [ActionExecuted("action_listen")]
+    times = (FIRST_TIMESTAMP + i for i in range(4 * len(texts) + 1))
+    events = [ActionExecuted("action_listen", timestamp=next(times))]
     for text in texts:
         events += [
             UserUttered(
@@ -77,11 +84,17 @@ def conversation(sender, texts):
                     "entities": [],
                     "safety_guard": {"rule": "r", "matched": text},
                 },
+                timestamp=next(times),
             ),
-            ActionExecuted("utter_out_of_scope"),
-            ActionExecuted("action_listen"),
+            ActionExecuted("utter_out_of_scope", timestamp=next(times)),
+            ActionExecuted("action_listen", timestamp=next(times)),
         ]
     return DialogueStateTracker.from_events(sender, events)
+
+
+def sender_without_digits() -> str:
+    """A conversation id with no digits, for the same reason."""
+    return uuid.uuid4().hex.translate(str.maketrans("0123456789", "ghijklmnop"))
 
 
 def sqlite_store(path, **kwargs):
@@ -93,7 +106,7 @@ def test_personal_data_never_reaches_the_sqlite_file(tmp_path, monkeypatch):
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     db = tmp_path / "c.db"
     store = sqlite_store(db)
-    sender = uuid.uuid4().hex
+    sender = sender_without_digits()
     asyncio.run(store.save(conversation(sender, [PII_TEXT])))
     store.engine.dispose()
     raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("c.db"))
@@ -154,7 +167,7 @@ def test_a_failed_save_is_retried_logged_reported_and_written_later(tmp_path, mo
         "unsaved_conversations": 0,
         "spool_full": False,
     }
-    sender = uuid.uuid4().hex
+    sender = sender_without_digits()
     blocker = sqlite3.connect(db, timeout=0)
     blocker.execute("BEGIN EXCLUSIVE")  # another process holding the database
     try:
@@ -217,7 +230,7 @@ def test_a_turn_one_worker_could_only_spool_is_where_another_worker_goes_on(tmp_
 def test_postgresql_store_redacts_and_has_the_indexes(monkeypatch):
     monkeypatch.setenv(DATABASE_URL_ENV, SERVER_URL)
     store = ClinicTrackerStore(domain=Domain.empty())
-    sender = uuid.uuid4().hex
+    sender = sender_without_digits()
     asyncio.run(store.save(conversation(sender, [PII_TEXT])))
     with store.engine.connect() as conn:
         data = conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender}).scalars().all()
