@@ -25,6 +25,12 @@ def lemmatizer(nlp):
     return lambda word: [t.lemma_ for t in nlp(word)]
 
 
+def crisis_kind(guard, text):
+    """The kind of crisis the guard names for `text`, or None when it finds no crisis."""
+    found = guard.check(text)
+    return found.category if found is not None and found.intent == CRISIS else None
+
+
 def matches(nlp, pattern, text, terms=None):
     m = Matcher(nlp.vocab)
     m.add("p", compile_pattern(pattern, terms or {}, lemmatizer(nlp)))
@@ -360,8 +366,7 @@ def test_only_a_blood_pressure_reading_that_needs_emergency_care_is_an_emergency
     ],
 )
 def test_talk_about_a_crisis_in_general_never_cancels_a_crisis_told_now(guard, text, category):
-    found = guard.check(text)
-    assert (found.category if found is not None and found.intent == CRISIS else None) == category, found
+    assert crisis_kind(guard, text) == category, guard.check(text)
 
 
 @pytest.mark.parametrize(
@@ -381,8 +386,7 @@ def test_talk_about_a_crisis_in_general_never_cancels_a_crisis_told_now(guard, t
     ],
 )
 def test_asking_for_the_means_is_a_crisis(guard, text, category):
-    found = guard.check(text)
-    assert (found.category if found is not None and found.intent == CRISIS else None) == category, found
+    assert crisis_kind(guard, text) == category, guard.check(text)
 
 
 @pytest.mark.parametrize(
@@ -397,8 +401,7 @@ def test_asking_for_the_means_is_a_crisis(guard, text, category):
     ],
 )
 def test_someone_still_not_waking_or_breathing_is_an_emergency_even_asked_as_a_side_effect(guard, text, category):
-    found = guard.check(text)
-    assert (found.category if found is not None and found.intent == CRISIS else None) == category, found
+    assert crisis_kind(guard, text) == category, guard.check(text)
 
 
 @pytest.mark.parametrize(
@@ -426,5 +429,4 @@ def test_on_the_edge_is_a_place_and_on_edge_is_a_feeling(guard, text, crisis):
     ],
 )
 def test_being_hurt_at_home_is_abuse_and_an_accident_is_not(guard, text, category):
-    found = guard.check(text)
-    assert (found.category if found is not None and found.intent == CRISIS else None) == category, found
+    assert crisis_kind(guard, text) == category, guard.check(text)
