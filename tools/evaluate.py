@@ -66,6 +66,7 @@ DEFAULT_SETS = [
     "near_miss_dev.yml",
     "near_miss.yml",
     "pattern_examples.yml",
+    "panels_dev.yml",
     "panels.yml",
     "followups.yml",
     "followups_holdout.yml",
