@@ -454,3 +454,20 @@ def test_on_the_edge_is_a_place_and_on_edge_is_a_feeling(guard, text, crisis):
 )
 def test_being_hurt_at_home_is_abuse_and_an_accident_is_not(guard, text, category):
     assert crisis_kind(guard, text) == category, guard.check(text)
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # Long past (childhood, school, "10 yrs ago"), told to ask about treatment: no crisis.
+        ("i had a seizure as a kid with a fever, any issue with ketamine", None),
+        ("i overdosed in high school, im 32 and doing well now, can i still get infusions", None),
+        ("my dad had a heart attack 10 yrs ago, does that matter for me", None),
+        ("i used to black out drinking in my 20s, is ketamine a bad idea", None),
+        # The same events now.
+        ("im having a seizure right now", "medical_emergency"),
+        ("i overdosed on my pills an hour ago", "overdose"),
+    ],
+)
+def test_a_crisis_long_past_is_not_a_crisis_now(guard, text, category):
+    assert crisis_kind(guard, text) == category, guard.check(text)
