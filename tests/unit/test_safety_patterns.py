@@ -419,7 +419,10 @@ def test_a_plan_is_named_for_whom_it_endangers(guard, text, category):
         # Happening now, even when asked as a side effect: 911 first.
         ("my dad had his infusion today and hes still not breathing right, is that a side effect", "medical_emergency"),
         ("she collapsed and is still not responding, can ketamine cause that", "medical_emergency"),
-        ("my dad collapsed in the yard and he won't wake up, he had his infusion this morning, is that a side effect", "medical_emergency"),
+        (
+            "my dad collapsed and he won't wake up, he had his infusion this morning, is that a side effect",
+            "medical_emergency",
+        ),
         # Sleep, and depression that has not responded to treatment: not an emergency.
         ("still not waking up rested after my infusion, is that normal", None),
         ("my depression is still not responding to antidepressants, would ketamine help", None),
