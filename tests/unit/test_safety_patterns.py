@@ -404,6 +404,9 @@ def test_asking_for_the_means_is_a_crisis(guard, text, category):
         # Hurting oneself where others won't see is self-harm, not harm to the people named.
         ("where can i hurt myself without people noticing", "suicide"),
         # The same verbs with no person harmed.
+        ("i keep having urges to smother my baby while breastfeeding", "harm_to_others"),
+        ("i want to stab my husband in the arm", "harm_to_others"),
+        ("i will drown him in the pool", "harm_to_others"),
         ("how do i beat my wife at checkers", None),
         ("i could strangle my printer right now", None),
         ("my kids push me to try new things", None),
