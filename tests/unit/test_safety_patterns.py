@@ -237,6 +237,10 @@ def test_general_questions_do_not_fire(guard, text):
         "does the research say ketamine lowers suicidal ideation",
         "what are the warning signs of elder abuse",
         "how does narcan reverse an opioid overdose",
+        "our church is planning a self harm awareness evening, who could speak",
+        "what is suicidal ideation exactly",
+        "my sister works at poison control and loves it",
+        "went into anaphylaxis from shellfish years back, does ketamine matter",
     ],
 )
 def test_talk_about_crisis_in_general_is_not_a_crisis(guard, text):
@@ -477,4 +481,18 @@ def test_being_hurt_at_home_is_abuse_and_an_accident_is_not(guard, text, categor
     ],
 )
 def test_a_crisis_long_past_is_not_a_crisis_now(guard, text, category):
+    assert crisis_kind(guard, text) == category, guard.check(text)
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # Only the term is defined away; asking what it is like is not a definition.
+        ("what is suicide like, i want to try it", "suicide"),
+        ("what is the point, im suicidal", "suicide"),
+        ("whats the number for poison control", "overdose"),
+        ("im going into anaphylaxis right now", "medical_emergency"),
+    ],
+)
+def test_the_exceptions_for_definitions_jobs_and_long_ago_leave_a_crisis_now_alone(guard, text, category):
     assert crisis_kind(guard, text) == category, guard.check(text)
