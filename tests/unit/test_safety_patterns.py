@@ -496,3 +496,23 @@ def test_a_crisis_long_past_is_not_a_crisis_now(guard, text, category):
 )
 def test_the_exceptions_for_definitions_jobs_and_long_ago_leave_a_crisis_now_alone(guard, text, category):
     assert crisis_kind(guard, text) == category, guard.check(text)
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # A weapon or a strangling aimed at the patient, or at family by someone at home: abuse,
+        # whose line comes first.
+        ("my girlfriend threatened me with a knife when i tried to leave", "abuse"),
+        ("her husband strangled her in the car last week", "abuse"),
+        ("im hiding in the closet and hes pounding on the door", "abuse"),
+        # The patient's own threat or plan: harm to others, 911 first.
+        ("i threatened my coworker with a knife today", "harm_to_others"),
+        ("i want to strangle my neighbor", "harm_to_others"),
+        ("got a shotgun to settle things with my brother in law", "harm_to_others"),
+        # No one harmed: a parent giving a child their medicine.
+        ("i gave my son his allergy medicine early on purpose before the trip", None),
+    ],
+)
+def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others(guard, text, category):
+    assert crisis_kind(guard, text) == category, guard.check(text)
