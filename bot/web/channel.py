@@ -108,6 +108,7 @@ class ClinicWebInput(InputChannel):
             allowed_origins=settings.cors_origins,
             redis_url=settings.redis_url,
             drain_seconds=settings.drain_seconds,
+            workers=settings.workers,
         )
 
     def __init__(
@@ -122,6 +123,8 @@ class ClinicWebInput(InputChannel):
         patterns_file: str = "content/safety_patterns.yml",
         redis_url: Optional[str] = None,
         drain_seconds: float = 0.0,
+        workers: int = 1,
+        machine_limits_file: Optional[str] = None,
     ) -> None:
         self.drain_seconds = drain_seconds
         self.draining = False
@@ -135,6 +138,13 @@ class ClinicWebInput(InputChannel):
 
             self.per_address, self.per_conversation, self.shared_limits = shared_limiters(
                 redis_url, per_address, per_conversation
+            )
+        elif workers > 1:
+            # Several worker processes on one port: the same limits whichever worker answers.
+            from bot.scale.machine_limits import machine_limiters
+
+            self.per_address, self.per_conversation = machine_limiters(
+                machine_limits_file, per_address, per_conversation
             )
         self.response_timeout = response_timeout
         self.demo_page = demo_page

@@ -1,8 +1,8 @@
 """Per-key sliding-window rate limits (a conversation, a client address).
 
 In memory, per server process: a limit protects this process from being flooded. With
-BOT_WORKERS=2 each worker counts on its own (docs/deploy.md); instances behind a load balancer
-share theirs in Redis (bot/scale/shared_limits.py). Only messages that reach the bot
+BOT_WORKERS=2 the workers share theirs in a file (bot/scale/machine_limits.py); instances
+behind a load balancer share theirs in Redis (bot/scale/shared_limits.py). Only messages that reach the bot
 count; rejected requests are cheap and do not lock a patient out.
 """
 

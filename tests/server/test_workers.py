@@ -83,6 +83,28 @@ def test_socket_io_offers_only_the_websocket_transport(two_workers):
     assert refused.value.code == 400
 
 
+def clinic_status(url: str, sender: str, message: str) -> int:
+    """The HTTP status of one message sent to the clinic endpoint, as the widget sends it."""
+    body = json.dumps({"sender": sender, "message": message}).encode()
+    request = urllib.request.Request(
+        url + "/webhooks/clinic/webhook", data=body, headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_a_conversations_rate_limit_counts_its_messages_on_both_workers(two_workers):
+    # 40 messages at once, on separate connections, so both workers take some: each counting
+    # on its own would let up to 40 through; sharing the count lets 20 (credentials.yml).
+    sender = uuid.uuid4().hex
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        statuses = list(pool.map(lambda i: clinic_status(two_workers.url, sender, f"what is bdnf {i}"), range(40)))
+    assert statuses.count(200) == 20 and statuses.count(429) == 20, statuses
+
+
 @pytest.mark.slow
 def test_the_widget_on_the_clinics_site_converses_with_two_workers(browser, two_workers, rendered):
     """The widget speaks to the clinic endpoint, one request a turn: whichever worker takes a
