@@ -516,3 +516,29 @@ def test_the_exceptions_for_definitions_jobs_and_long_ago_leave_a_crisis_now_alo
 )
 def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others(guard, text, category):
     assert crisis_kind(guard, text) == category, guard.check(text)
+
+
+@pytest.mark.parametrize(
+    "text,category",
+    [
+        # The help that comes first: something swallowed, then a body in danger now, then
+        # someone else in danger.
+        ("my cousin finished a bottle of tequila and wont stay awake", "overdose"),
+        ("used way more doses than prescribed and now i feel strange", "overdose"),
+        ("his lips went blue, pretty sure the pills had fentanyl", "overdose"),
+        ("i slashed my arm to end it and its gushing now", "medical_emergency"),
+        ("she fell down the stairs and now she cant feel her legs", "medical_emergency"),
+        ("my stepdad is holding a gun to my brothers head", "harm_to_others"),
+        ("he pressed a knife to my throat and said next time", "abuse"),
+        ("my ex ignores the protective order and waits outside my job", "abuse"),
+        # Worries, jokes and errands that only sound like a crisis.
+        ("should i get a ride home after, or could i hurt someone driving?", None),
+        ("i dont wanna get a heart attack from the price lol", None),
+        ("not suicidal at all, just tired all the time, what is bdnf", None),
+        ("how long do i rest the chicken so i dont poison anyone", None),
+        ("my dad snores like hes choking, the cpap fixed it", None),
+        ("our office is fundraising for the rape crisis center downtown", None),
+    ],
+)
+def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
+    assert crisis_kind(guard, text) == category, guard.check(text)
