@@ -2,7 +2,7 @@
 
 "Instead" is Rasa's default configuration (the config.yml that `rasa init` writes: DIET,
 ResponseSelector, TED, Memoization and Rule policies) trained on our own domain and data,
-cached under var/bench/ and keyed by a hash of them, so it is trained once (about 15
+cached under var/bench/ and keyed by a hash of them, so it is trained once (about 30
 minutes) and again only when the data changes. Both bots are real servers (`python -m bot
 run`) with the same channels and the same kind of conversation store (a SQLite file each),
 measured in the same run with load rounds that alternate between them, through the REST
@@ -208,7 +208,7 @@ def rasa_default_model() -> Tuple[Path, float]:
     CACHE.mkdir(parents=True, exist_ok=True)
     for old in CACHE.glob("rasa-default-*"):
         old.unlink()
-    print("Training Rasa's default configuration on our data, once (about 15 minutes)...", file=sys.stderr)
+    print("Training Rasa's default configuration on our data, once (about 30 minutes on 2 cores)...", file=sys.stderr)
     seconds = train(config, CACHE, f"rasa-default-{key}")
     record.write_text(json.dumps({"training_seconds": seconds, "config": str(config)}))
     return model, seconds
