@@ -531,6 +531,9 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("my stepdad is holding a gun to my brothers head", "harm_to_others"),
         ("he pressed a knife to my throat and said next time", "abuse"),
         ("my ex ignores the protective order and waits outside my job", "abuse"),
+        ("she swallowed some pills at the party and we cant wake her", "overdose"),
+        ("since my infusion my heart keeps stopping for a second and then pounding", "medical_emergency"),
+        ("he says hell tell the police i hit the kids. he chokes me when hes drunk", "abuse"),
         # Worries, jokes and errands that only sound like a crisis.
         ("should i get a ride home after, or could i hurt someone driving?", None),
         ("i dont wanna get a heart attack from the price lol", None),
