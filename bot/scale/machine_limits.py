@@ -31,6 +31,7 @@ from bot.web.rate_limit import SlidingWindowLimiter
 logger = logging.getLogger(__name__)
 
 DEFAULT_FILE = "var/locks/rate_limits.sqlite"
+LOCKED_ATTEMPTS = 3
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS hits (name TEXT NOT NULL, key TEXT NOT NULL, t REAL NOT NULL)",
@@ -69,7 +70,18 @@ class MachineLimiter:
     def retry_after(self, key: str) -> Optional[int]:
         """None if `key` may go ahead now (and counts it), else the seconds to wait."""
         try:
-            return self._shared_retry_after(key)
+            for attempt in range(LOCKED_ATTEMPTS):
+                try:
+                    return self._shared_retry_after(key)
+                except sqlite3.OperationalError as error:
+                    # Another worker opening the file at the same moment (setting it up takes
+                    # a lock the busy timeout does not wait for): try again, briefly, rather
+                    # than count this message on our own.
+                    if "locked" not in str(error) or attempt == LOCKED_ATTEMPTS - 1:
+                        raise
+                    self._close()
+                    time.sleep(0.01 * (attempt + 1))
+            raise AssertionError("unreachable")
         except (sqlite3.Error, OSError) as error:
             if not self._warned:
                 logger.warning(
@@ -119,7 +131,9 @@ class MachineLimiter:
         # is how long a worker waits for the other's write, which takes well under a millisecond.
         conn = sqlite3.connect(str(self.path), timeout=0.5, isolation_level=None)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            # Switching to WAL needs the file to itself; once it is WAL it stays WAL.
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=OFF")
             for statement in _SCHEMA:
                 conn.execute(statement)
