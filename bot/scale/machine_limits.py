@@ -70,18 +70,7 @@ class MachineLimiter:
     def retry_after(self, key: str) -> Optional[int]:
         """None if `key` may go ahead now (and counts it), else the seconds to wait."""
         try:
-            for attempt in range(LOCKED_ATTEMPTS):
-                try:
-                    return self._shared_retry_after(key)
-                except sqlite3.OperationalError as error:
-                    # Another worker opening the file at the same moment (setting it up takes
-                    # a lock the busy timeout does not wait for): try again, briefly, rather
-                    # than count this message on our own.
-                    if "locked" not in str(error) or attempt == LOCKED_ATTEMPTS - 1:
-                        raise
-                    self._close()
-                    time.sleep(0.01 * (attempt + 1))
-            raise AssertionError("unreachable")
+            return self._shared_with_retries(key)
         except (sqlite3.Error, OSError) as error:
             if not self._warned:
                 logger.warning(
@@ -92,6 +81,20 @@ class MachineLimiter:
                 self._warned = True
             self._close()
             return self.local.retry_after(key)
+
+    def _shared_with_retries(self, key: str) -> Optional[int]:
+        # Another worker opening the file at the same moment (setting it up takes a lock the
+        # busy timeout does not wait for): try again, briefly, rather than count this message
+        # on our own.
+        for attempt in range(1, LOCKED_ATTEMPTS):
+            try:
+                return self._shared_retry_after(key)
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error):
+                    raise
+                self._close()
+                time.sleep(0.01 * attempt)
+        return self._shared_retry_after(key)
 
     def _shared_retry_after(self, key: str) -> Optional[int]:
         conn = self._connect()
