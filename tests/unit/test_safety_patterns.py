@@ -541,7 +541,43 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("how long do i rest the chicken so i dont poison anyone", None),
         ("my dad snores like hes choking, the cpap fixed it", None),
         ("our office is fundraising for the rape crisis center downtown", None),
+        # Twice the dose, or pills then drink, already taken: Poison Control with 911.
+        ("i think i swallowed double my dose of lithium by mistake", "overdose"),
+        ("popped two of my xanax and had a bunch of wine", "overdose"),
+        ("he used heroin in the car and his breathing is really shallow", "overdose"),
+        # A threat to kill the patient for leaving, and a choking with "next time": abuse.
+        ("she says she will kill me if i leave her", "abuse"),
+        ("he strangled me and said next time i wont wake up", "abuse"),
+        # Someone's home set on fire with them inside, or homicidal thoughts: 911 first.
+        ("im going to burn his trailer down with him inside", "harm_to_others"),
+        ("having homicidal urges toward my coworker", "harm_to_others"),
+        # Figures of speech, names of things, plants and campaigns.
+        ("i could kill my sister sometimes, she took my charger again", None),
+        ("i took my xanax and had a glass of wine last night, is that a problem with ketamine", None),
+        ("my wife says she'll kill me if i drive myself home lol", None),
+        ("we watched suicide squad last night", None),
+        ("my tomato plants overdosed on fertilizer", None),
+        ("our school is doing a poster for sexual assault awareness month", None),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
     assert crisis_kind(guard, text) == category, guard.check(text)
+
+
+@pytest.mark.parametrize(
+    "text,intent",
+    [
+        # Addiction asked about as a condition, in general: the closest section answers.
+        ("does ketamine help with alcohol addiction", None),
+        ("can ketamine be used to treat opioid addiction", None),
+        # One's own, or the risk of the treatment itself: a question for the provider.
+        ("can ketamine help my alcohol addiction", CLINICAL),
+        ("is ketamine addictive", CLINICAL),
+        # Overdose asked about as a risk, and how one dose works in the brain.
+        ("can you overdose on ketamine", CLINICAL),
+        ("how can a single dose of ketamine rewire the brain", None),
+    ],
+)
+def test_addiction_and_overdose_asked_in_general(guard, text, intent):
+    found = guard.check(text)
+    assert (found.intent if found else None) == intent, found

@@ -119,12 +119,13 @@ def test_personal_data_never_reaches_the_sqlite_file(tmp_path, monkeypatch):
     assert [e.type_name for e in loaded.events] == ["action", "user", "action", "action"]
 
 
-def test_sqlite_runs_in_wal_mode_with_a_busy_timeout_and_has_the_indexes(tmp_path, monkeypatch):
+def test_sqlite_runs_in_wal_mode_with_normal_sync_a_busy_timeout_and_the_indexes(tmp_path, monkeypatch):
     monkeypatch.delenv(DATABASE_URL_ENV, raising=False)
     store = sqlite_store(tmp_path / "c.db", busy_timeout_ms=4321)
     with store.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 4321
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     names = {ix["name"] for ix in sa.inspect(store.engine).get_indexes("events")}
     assert {"ix_events_timestamp", "ix_events_sender_id_timestamp", "ix_events_sender_id"} <= names
     sqlite_store(tmp_path / "c.db")  # a second start finds them there and does not fail
