@@ -39,12 +39,18 @@ def database_url(configured: Optional[str], sqlite_path: str) -> str:
 
 def configure_sqlite(engine: sa.engine.Engine, busy_timeout_ms: int) -> None:
     """WAL lets the report and retrieves read while a save writes; the busy timeout makes a
-    second writer wait instead of failing at once."""
+    second writer wait instead of failing at once.
+
+    synchronous=NORMAL is SQLite's advice for WAL: a commit no longer waits for the disk
+    (the fsync was about half the time of saving a turn), the file cannot be corrupted, and a
+    crash of the bot loses nothing; only a power cut or an OS crash can lose the last turns
+    written before it."""
 
     @sa.event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.close()
 
