@@ -558,6 +558,13 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("we watched suicide squad last night", None),
         ("my tomato plants overdosed on fertilizer", None),
         ("our school is doing a poster for sexual assault awareness month", None),
+        ("my chest was tight last night but the er doctor said my heart is fine", None),
+        ("what do you do if someone has a seizure, want to be prepared", None),
+        ("in the movie a character overdosed on heroin, is that realistic", None),
+        ("why do people online say unalive instead of the real word", None),
+        ("for psychology: the difference between self harm and suicidal behavior", None),
+        ("kms fr. whats the difference between ketamine and ssris anyway", "suicide"),
+        ("my friend took ghb at the party and now shes unresponsive on the floor", "overdose"),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
