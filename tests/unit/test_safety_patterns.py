@@ -558,7 +558,9 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("we watched suicide squad last night", None),
         ("my tomato plants overdosed on fertilizer", None),
         ("our school is doing a poster for sexual assault awareness month", None),
-        ("my chest was tight last night but the er doctor said my heart is fine", None),
+        # A symptom told now stays an emergency whatever a doctor said before.
+        ("the doctor said it was nothing last week but now i cant breathe", "medical_emergency"),
+        ("my son is having a seizure and im not ready for this", "medical_emergency"),
         ("what do you do if someone has a seizure, want to be prepared", None),
         ("in the movie a character overdosed on heroin, is that realistic", None),
         ("why do people online say unalive instead of the real word", None),
