@@ -567,6 +567,22 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("for psychology: the difference between self harm and suicidal behavior", None),
         ("kms fr. whats the difference between ketamine and ssris anyway", "suicide"),
         ("my friend took ghb at the party and now shes unresponsive on the floor", "overdose"),
+        # A blow to the head with signs now is an emergency, not abuse ("hit her head").
+        ("my aunt slipped and hit her head, now shes drowsy and slurring", "medical_emergency"),
+        # An extra dose already taken: Poison Control with 911; asked about, a dose question.
+        ("i took an extra troche because the first didnt work and my heart is racing", "overdose"),
+        ("can i take an extra troche if the first doesnt work", None),
+        # Medicine kept back is a plan; a medicine that "saved my life" is not.
+        ("i have 40 of my old seroquel hidden in my sock drawer", "suicide"),
+        ("honestly lexapro saved my life, can i stay on it during ketamine", None),
+        # An attempt that nearly happened, and a jump that was only a fright.
+        ("i nearly jumped off the overpass on my way home", "suicide"),
+        ("i almost jumped out of my skin when the iv beeped", None),
+        ("my husband gets violent when i talk to my sister", "abuse"),
+        # Campaigns, names and counts are talk about a crisis, not one.
+        ("when is domestic violence awareness month", None),
+        ("what does rainn stand for", None),
+        ("how many overdoses were there in ohio last year", None),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
