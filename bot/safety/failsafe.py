@@ -39,6 +39,7 @@ from bot.safety.patterns import (
     Rule,
     compile_pattern,
     parse_rules,
+    read_pattern_file,
 )
 
 CRISIS = "crisis"
@@ -73,6 +74,8 @@ class WordForms:
 
     def __init__(self, nlp, lookup: Optional[Mapping[str, str]] = None) -> None:
         self.nlp = nlp
+        self._lemmas: Dict[str, List[str]] = {}
+        self._forms_of: Dict[str, Set[str]] = {}
         table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
         self._forms: Dict[str, Set[str]] = defaultdict(set)
         for form, lemma in (lookup if lookup is not None else _lookup_strings()).items():
@@ -92,16 +95,22 @@ class WordForms:
                 self.hosts[_plain(orths[i].lower())].add(_plain("".join(orths[:i]).lower()))
 
     def lemmas(self, word: str) -> List[str]:
-        return [t.lemma_ for t in self.nlp(word)]
+        # The same words recur across the rule file (term lists are expanded in every pattern
+        # that uses them), and this runs at every start of the bot: lemmatize each once.
+        if word not in self._lemmas:
+            self._lemmas[word] = [t.lemma_ for t in self.nlp(word)]
+        return self._lemmas[word]
 
     def forms(self, lemma: str) -> Set[str]:
         """Every single word whose lemma is `lemma`, `lemma` itself included."""
-        found = {lemma}
-        for form in self._forms.get(lemma, ()):
-            form = form.lower()
-            if len(self.nlp.tokenizer(form)) == 1:  # "dont" is never one word: the tokenizer splits it
-                found.add(form)
-        return {_plain(f) for f in found}
+        if lemma not in self._forms_of:
+            found = {lemma}
+            for form in self._forms.get(lemma, ()):
+                form = form.lower()
+                if len(self.nlp.tokenizer(form)) == 1:  # "dont" is never one word: the tokenizer splits it
+                    found.add(form)
+            self._forms_of[lemma] = {_plain(f) for f in found}
+        return set(self._forms_of[lemma])
 
 
 def _plain(text: str) -> str:
@@ -331,9 +340,7 @@ def compile_failsafe(data: Mapping, nlp=None, lookup: Optional[Mapping[str, str]
 
 
 def load_failsafe(path: Path, nlp=None) -> List[Dict[str, str]]:
-    import yaml
-
-    return compile_failsafe(yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}, nlp)
+    return compile_failsafe(read_pattern_file(path), nlp)
 
 
 def failsafe_categories(patterns: Sequence[Mapping[str, str]], text: str, urgency: Sequence[str] = ()) -> List[str]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from bot.safety.patterns import Rule, compile_pattern, parse_categories, parse_rules
+from bot.safety.patterns import Rule, compile_pattern, parse_categories, parse_rules, read_pattern_file
 
 CRISIS = "crisis"
 CLINICAL = "clinical_decision"
@@ -36,15 +36,23 @@ class SafetyGuard:
             from bot.safety.patterns import PatternError
 
             raise PatternError(f"rules may only set {PRIORITY}, not {sorted(unknown)}")
-        self.matcher = Matcher(nlp.vocab)
-        self.exceptions = Matcher(nlp.vocab)
+        # Every token pattern comes from compile_pattern, which rejects a malformed rule with
+        # the reason; spaCy's own check of each compiled pattern (schema validation) only
+        # re-checks that code's output, and took a third of the guard's start-up.
+        self.matcher = Matcher(nlp.vocab, validate=False)
+        self.exceptions = Matcher(nlp.vocab, validate=False)
+        self._lemma_cache: Dict[str, List[str]] = {}
         for rule in rules:
             self.matcher.add(rule.id, [v for p in rule.patterns for v in compile_pattern(p, terms, self._lemmas)])
             if rule.unless:
                 self.exceptions.add(rule.id, [v for p in rule.unless for v in compile_pattern(p, terms, self._lemmas)])
 
     def _lemmas(self, word: str) -> List[str]:
-        return [t.lemma_ for t in self.nlp(word)]
+        # The rule file names the same few thousand words over and over (term lists are
+        # expanded in every pattern that uses them): lemmatize each once.
+        if word not in self._lemma_cache:
+            self._lemma_cache[word] = [t.lemma_ for t in self.nlp(word)]
+        return self._lemma_cache[word]
 
     def check(self, text: str) -> Optional[GuardMatch]:
         """The highest-priority rule that matches `text`, or None."""
@@ -79,10 +87,8 @@ def normalise_apostrophes(text: str) -> str:
 
 
 def load_guard(path: Path, nlp=None) -> SafetyGuard:
-    import yaml
-
     from bot.spacy_pipeline import load_pipeline
 
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_pattern_file(path)
     terms, rules = parse_rules(data)
     return SafetyGuard(nlp or load_pipeline(), terms, rules, [c.id for c in parse_categories(data)])

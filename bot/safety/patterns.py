@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Sequence
 
 GAP_WIDTH = 3  # "*" spans at most this many words: near enough to belong to one thought
@@ -55,6 +56,15 @@ _ALTERNATIVE = r"(?:@[a-z_]+|=?[^\s|?*@=]+)"
 _WORD = re.compile(rf"^({_ALTERNATIVE}(?:\|{_ALTERNATIVE})*)(\?)?$")
 
 Lemmatize = Callable[[str], List[str]]
+
+
+def read_pattern_file(path: Path) -> Mapping[str, Any]:
+    """The rule file's contents. Read with libyaml's parser where PyYAML was built with it: the
+    file is read at every start of the bot, and the pure-Python parser took half a second."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}
 
 
 class PatternError(ValueError):

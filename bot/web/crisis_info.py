@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from bot.clinic import Clinic, ClinicConfigError, HelpLine, load_clinic
-from bot.safety.patterns import EMERGENCY, CrisisCategory, PatternError, parse_categories
+from bot.safety.patterns import EMERGENCY, CrisisCategory, PatternError, parse_categories, read_pattern_file
 
 ALLOWED_SCHEMES = ("tel:", "sms:", "https://")
 
@@ -80,7 +80,7 @@ def build_crisis_info(clinic_file: Path, patterns_file: Path, nlp=None) -> Dict[
     except ClinicConfigError as e:
         raise CrisisInfoError(str(e)) from e
     try:
-        data = yaml.safe_load(Path(patterns_file).read_text(encoding="utf-8")) or {}
+        data = read_pattern_file(Path(patterns_file))
         categories = parse_categories(data)
         failsafe = compile_failsafe(data, nlp)
     except (OSError, yaml.YAMLError, PatternError, KeyError, TypeError, AttributeError) as e:
