@@ -587,6 +587,9 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         # A childhood memory of someone coming into the room at night is told without the words.
         ("since the infusions i keep remembering my stepdad coming into my room at night", "sexual_assault"),
         ("i remember my mom coming into my room at night to tuck me in, so sweet", None),
+        ("something happened with my teacher when i turned in my essay late", None),
+        ("does zoloft have hidden side effects with ketamine", None),
+        ("i almost jumped when the iv pump beeped", None),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
