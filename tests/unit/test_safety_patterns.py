@@ -590,6 +590,17 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("something happened with my teacher when i turned in my essay late", None),
         ("does zoloft have hidden side effects with ketamine", None),
         ("i almost jumped when the iv pump beeped", None),
+        # A place shot up is a threat; a reading or a child's height that shot up is not.
+        ("a kid in my sons class said hes going to shoot up the school tomorrow", "harm_to_others"),
+        ("my guy friend says he'll shoot up his old job on monday", "harm_to_others"),
+        ("my heart rate shoots up when im anxious, is that ok with ketamine", None),
+        # Schoolwork, puzzles and figures about a crisis are not one.
+        ("crossword clue: overdose in two letters", None),
+        ("whats the difference between rainn and a rape crisis center, its for my essay", None),
+        ("why do domestic violence calls go up during holidays", None),
+        ("can you explain whether ketamine causes a glutamate overdose", None),
+        ("i overdosed on my sleeping pills an hour ago", "overdose"),
+        ("i need the rape crisis center number, it happened last night", "sexual_assault"),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
