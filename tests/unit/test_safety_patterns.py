@@ -616,6 +616,11 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("my husband is having the symptoms of a heart attack", "medical_emergency"),
         ("what are the signs of a stroke", None),
         ("how did romeo commit suicide in romeo and juliet", None),
+        ("how do i treat a gunshot wound at home, my son was shot", "medical_emergency"),
+        ("ketamine didnt work and i just want to end my suffering", "suicide"),
+        ("i want to end my suffering, the pain is too much", "suicide"),
+        ("what do i do, my dad is showing signs of a stroke", "medical_emergency"),
+        ("what are the signs of a heart attack in women", None),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
