@@ -621,6 +621,10 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("i want to end my suffering, the pain is too much", "suicide"),
         ("what do i do, my dad is showing signs of a stroke", "medical_emergency"),
         ("what are the signs of a heart attack in women", None),
+        # "Most effective" asks for the means only with a death after it.
+        ("what is the most effective way to kill myself", "suicide"),
+        ("whats the most effective method of taking naltrexone for pain", None),
+        ("most effective ways to kill a mouse humanely", None),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
