@@ -201,6 +201,8 @@ def test_clinical_decisions_are_caught(guard, text):
         "Can ketamine help people whose depression hasn't responded to antidepressants?",
         "why is ketamine prescribed for chronic pain",
         "can ketamine help with migraines",
+        "can i get a quick rundown on how ketamine works",
+        "could i get an explanation of synaptogenesis",
         "is ketamine ever used for anorexia or bulimia",
         "",
         "   ",
