@@ -58,7 +58,7 @@ class SafetyGuard:
         """The highest-priority rule that matches `text`, or None."""
         if not text or not text.strip():
             return None
-        doc = self.nlp(normalise_apostrophes(text).lower())
+        doc = self.nlp(normalise_quotes(text).lower())
         cancelled = {self.nlp.vocab.strings[match_id] for match_id, _, _ in self.exceptions(doc)}
         found = []
         for match_id, start, end in self.matcher(doc):
@@ -79,11 +79,26 @@ class SafetyGuard:
 
 
 # Phones type curly apostrophes ("don’t"); the lemma table knows only the straight ones.
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'"})
+# Double quotes around a word ('scary or “bad” trips') would stand between the words of a
+# pattern as tokens of their own: they are dropped (a space instead would be a token too).
+_QUOTES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u02bc": "'",
+        "\uff07": "'",
+        '"': None,
+        "\u201c": None,
+        "\u201d": None,
+        "\u201e": None,
+        "\u00ab": None,
+        "\u00bb": None,
+    }
+)
 
 
-def normalise_apostrophes(text: str) -> str:
-    return text.translate(_APOSTROPHES)
+def normalise_quotes(text: str) -> str:
+    return text.translate(_QUOTES)
 
 
 def load_guard(path: Path, nlp=None) -> SafetyGuard:

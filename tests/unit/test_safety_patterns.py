@@ -175,6 +175,12 @@ def test_crisis_language_is_caught(guard, text):
         "do i have depression",
         "I'm 16, can I get ketamine?",
         "do i need to fast before the infusion",
+        # Comparing two treatments for oneself is still one's own decision.
+        "is ketamine right for me versus psilocybin?",
+        "how do i know if spravato or iv is better, compared side by side",
+        # Quotes around a word, as FAQ headings write them, do not hide it.
+        "what about scary or “bad” trips?",
+        'what if I have a "bad" trip',
     ],
 )
 def test_clinical_decisions_are_caught(guard, text):
@@ -202,6 +208,8 @@ def test_clinical_decisions_are_caught(guard, text):
         "why is ketamine prescribed for chronic pain",
         "can ketamine help with migraines",
         "can i get a quick rundown on how ketamine works",
+        "what is a k-hole",
+        "does ketamine have immediate effects on depression?",
         "could i get an explanation of synaptogenesis",
         "is ketamine ever used for anorexia or bulimia",
         "",
