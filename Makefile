@@ -40,7 +40,7 @@ cluster-bench: $(MODEL) ## Two instances against one, same run: turns/s, p50, p9
 shell: $(MODEL) ## Chat with the bot in this terminal
 	$(RASA) shell --model $(MODEL) --endpoints endpoints.yml
 
-check: $(VENV)/.installed ## Lint, type check and the unit tests: no model, no server (under 30 s)
+check: $(VENV)/.installed ## Lint, type check and the unit tests: no model, no server (under a minute)
 	$(VENV)/bin/ruff check bot actions tools tests
 	$(VENV)/bin/ruff format --check bot actions tools tests
 	$(VENV)/bin/mypy

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
+from bot.safety.indexed_matcher import IndexedMatcher
 from bot.safety.patterns import Rule, compile_pattern, parse_categories, parse_rules, read_pattern_file
 
 CRISIS = "crisis"
@@ -24,8 +25,6 @@ class GuardMatch:
 
 class SafetyGuard:
     def __init__(self, nlp, terms: Dict[str, List[str]], rules: Sequence[Rule], categories: Sequence[str] = ()) -> None:
-        from spacy.matcher import Matcher
-
         self.nlp = nlp
         # Most urgent first: of several kinds of crisis in one message, the first one's help
         # is named first.
@@ -36,11 +35,9 @@ class SafetyGuard:
             from bot.safety.patterns import PatternError
 
             raise PatternError(f"rules may only set {PRIORITY}, not {sorted(unknown)}")
-        # Every token pattern comes from compile_pattern, which rejects a malformed rule with
-        # the reason; spaCy's own check of each compiled pattern (schema validation) only
-        # re-checks that code's output, and took a third of the guard's start-up.
-        self.matcher = Matcher(nlp.vocab, validate=False)
-        self.exceptions = Matcher(nlp.vocab, validate=False)
+        # Only the patterns whose words are in the message are tried (indexed_matcher.py).
+        self.matcher = IndexedMatcher(nlp.vocab)
+        self.exceptions = IndexedMatcher(nlp.vocab)
         self._lemma_cache: Dict[str, List[str]] = {}
         for rule in rules:
             self.matcher.add(rule.id, [v for p in rule.patterns for v in compile_pattern(p, terms, self._lemmas)])
