@@ -279,6 +279,12 @@ def test_curly_apostrophes_from_phones_are_read_like_straight_ones(guard, text):
     assert found and found.intent == CRISIS, found
 
 
+@pytest.mark.parametrize("text", ['i took "a lot" of pills', "i took “a lot” of pills", "i took «a lot» of pills"])
+def test_quotes_around_words_do_not_hide_them(guard, text):
+    found = guard.check(text)
+    assert found and found.intent == CRISIS and found.category == "overdose", found
+
+
 def test_crisis_wins_over_clinical(guard):
     found = guard.check("should i take all my pills tonight and end it")
     assert found.intent == CRISIS
