@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
@@ -55,7 +56,7 @@ class SafetyGuard:
         """The highest-priority rule that matches `text`, or None."""
         if not text or not text.strip():
             return None
-        doc = self.nlp(normalise_quotes(text).lower())
+        doc = self.nlp(undo_leetspeak(normalise_quotes(text)).lower())
         cancelled = {self.nlp.vocab.strings[match_id] for match_id, _, _ in self.exceptions(doc)}
         found = []
         for match_id, start, end in self.matcher(doc):
@@ -96,6 +97,17 @@ _QUOTES = str.maketrans(
 
 def normalise_quotes(text: str) -> str:
     return text.translate(_QUOTES)
+
+
+# Letters written as digits or signs to get past a filter ("sl!tt!ng my wr!$t", "k1ll"), read
+# back as letters. Only inside a word that has letters, between its first and last character:
+# "mp3", "5mg", "24/7", "help!" and "$100" stay as they are.
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_DISGUISED_WORD = re.compile(r"(?<=[A-Za-z])[0134579@$!]+(?=[A-Za-z0-9@$!]*[A-Za-z])")
+
+
+def undo_leetspeak(text: str) -> str:
+    return _DISGUISED_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
 
 
 def load_guard(path: Path, nlp=None) -> SafetyGuard:
