@@ -22,7 +22,7 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -32,6 +32,7 @@ from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from bot.storage.tracker_store import find_clinic_store, without_fail_safe
 from bot.web import assets
+from bot.web.crisis_info import accepts_gzip
 from bot.settings import from_env as settings_from_env
 from bot.web.origins import cors_headers, origin_allowed
 from bot.web.rate_limit import SlidingWindowLimiter
@@ -51,6 +52,7 @@ CRISIS_PATH = "/webhooks/clinic/crisis"
 # The help lines change only when clinic.yml does (and the bot restarts): browsers and
 # proxies may keep them for five minutes.
 CRISIS_CACHE_CONTROL = "public, max-age=300"
+JSON = "application/json"
 # After a failed build (a broken clinic.yml or pattern file), wait this long before trying again.
 CRISIS_RETRY_SECONDS = 30.0
 
@@ -153,6 +155,7 @@ class ClinicWebInput(InputChannel):
         self._demo_texts: Optional[tuple] = None
         self.patterns_file = patterns_file
         self._crisis_info: Optional[Dict[str, Any]] = None
+        self._crisis_bodies: Optional[Tuple[bytes, bytes]] = None  # its JSON, plain and gzipped
         self._crisis_failed_at: Optional[float] = None
         self._crisis_lock: Optional[asyncio.Lock] = None
 
@@ -207,12 +210,17 @@ class ClinicWebInput(InputChannel):
             if refused:
                 return refused
             origin = request.headers.get("origin")
-            # Vary on every answer, so a cache never hands a same-site copy to another origin.
-            cors = {"Vary": "Origin", **(cors_headers(origin) if origin else {})}
+            # Vary on every answer, so a cache never hands a same-site copy to another origin
+            # (nor a gzipped one to a client that cannot read it).
+            cors = {**(cors_headers(origin) if origin else {}), "Vary": "Origin, Accept-Encoding"}
             info = await self._crisis()
-            if info is None:
+            if info is None or self._crisis_bodies is None:
                 return error_response(RequestError(503, "crisis_info_unavailable", CRISIS_UNAVAILABLE), cors)
-            return response.json(info, headers={**cors, "Cache-Control": CRISIS_CACHE_CONTROL})
+            plain, packed = self._crisis_bodies
+            headers = {**cors, "Cache-Control": CRISIS_CACHE_CONTROL}
+            if accepts_gzip(request.headers.get("accept-encoding")):
+                return response.raw(packed, headers={**headers, "Content-Encoding": "gzip"}, content_type=JSON)
+            return response.raw(plain, headers=headers, content_type=JSON)
 
         @bp.route("/widget/<name:str>", methods=["GET"])
         async def widget_file(request: Request, name: str) -> HTTPResponse:
@@ -304,13 +312,15 @@ class ClinicWebInput(InputChannel):
                 return self._crisis_info
             if self._crisis_failed_at is not None and time.monotonic() - self._crisis_failed_at < CRISIS_RETRY_SECONDS:
                 return None
-            from bot.web.crisis_info import build_crisis_info
+            from bot.web.crisis_info import build_crisis_info, encoded
+
+            def build() -> Tuple[Dict[str, Any], Tuple[bytes, bytes]]:
+                info = build_crisis_info(Path(self.clinic_file), Path(self.patterns_file))
+                return info, encoded(info)
 
             loop = asyncio.get_running_loop()
             try:
-                self._crisis_info = await loop.run_in_executor(
-                    None, build_crisis_info, Path(self.clinic_file), Path(self.patterns_file)
-                )
+                self._crisis_info, self._crisis_bodies = await loop.run_in_executor(None, build)
             except Exception as e:  # never a 500: the widget falls back to its own copy
                 logger.error("clinic.crisis_info.failed error=%s: %s", type(e).__name__, e)
                 self._crisis_failed_at = time.monotonic()

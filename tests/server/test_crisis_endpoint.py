@@ -2,6 +2,7 @@
 widget keeps, the same origin rules as the chat endpoint, and a 503 (never a 500) when the
 rules cannot be read."""
 
+import gzip
 import http.client
 import json
 import urllib.parse
@@ -40,6 +41,24 @@ def test_the_clinic_site_gets_the_help_lines_with_cors_and_caching(shared_bot):
     assert {link["href"] for link in suicide["help"][0]["links"]} == {"tel:988", "sms:988"}
     assert body["lines"][0]["links"][0]["href"] == "tel:911"
     assert {p["category"] for p in body["failsafe"]["patterns"]} == {c["id"] for c in body["categories"]}
+
+
+def test_a_client_that_accepts_gzip_gets_the_list_gzipped(shared_bot):
+    host, port = urllib.parse.urlsplit(shared_bot.url).netloc.split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=60)
+    try:
+        conn.request("GET", PATH, headers={"Origin": CLINIC_SITE, "Accept-Encoding": "gzip, deflate, br"})
+        resp = conn.getresponse()
+        packed = resp.read()
+        headers = {k.lower(): v for k, v in resp.getheaders()}
+    finally:
+        conn.close()
+    assert resp.status == 200 and headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in headers["vary"].lower()
+    body = json.loads(gzip.decompress(packed))
+    assert body["failsafe"]["patterns"] and len(packed) < 40_000
+    # A client that does not say it reads gzip gets plain JSON (http.client sends "identity").
+    assert get(shared_bot, {"Origin": CLINIC_SITE})[2] == body
 
 
 def test_the_bots_own_page_gets_them_without_an_origin_header(shared_bot):

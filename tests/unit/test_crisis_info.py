@@ -1,6 +1,7 @@
 """The crisis information the widget gets (bot/web/crisis_info.py): help lines by kind of
 crisis from clinic.yml and content/safety_patterns.yml, and the fail-safe word list."""
 
+import gzip
 import json
 
 import pytest
@@ -9,7 +10,7 @@ import yaml
 from bot.clinic import parse_clinic
 from bot.safety.patterns import parse_categories
 from bot.spacy_pipeline import make_pipeline
-from bot.web.crisis_info import CrisisInfoError, build_crisis_info, crisis_info, find_category
+from bot.web.crisis_info import CrisisInfoError, accepts_gzip, build_crisis_info, crisis_info, encoded, find_category
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +91,25 @@ def test_the_fail_safe_list_is_included(info):
     patterns = info["failsafe"]["patterns"]
     assert {p["category"] for p in patterns} == {c["id"] for c in info["categories"]}
     assert all(isinstance(p["source"], str) and p["source"] for p in patterns)
-    assert len(json.dumps(info).encode()) < 150_000
+    plain, packed = encoded(info)
+    assert json.loads(plain) == info and gzip.decompress(packed) == plain
+    assert len(packed) < 40_000  # what a phone fetches once a session
+
+
+@pytest.mark.parametrize(
+    "header, gzip_ok",
+    [
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.8", True),
+        ("*", True),
+        ("gzip;q=0", False),
+        ("identity", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_gzip_only_where_the_client_accepts_it(header, gzip_ok):
+    assert accepts_gzip(header) is gzip_ok
 
 
 def test_a_broken_clinic_file_is_an_error_with_the_reason(tmp_path, root, nlp):
