@@ -55,8 +55,14 @@ _ASKING = (
     r"|i\s+wonder|i\s+(?:want|wanna|would\s+like|'d\s+like)\s+to\s+know"
 )
 _QUESTION_START = re.compile(rf"^\W*(?:{_OPENERS}|{_ASKING})\b", re.IGNORECASE)
-# What a part may open with before its question: "And how fast is it?", "Also, what is BDNF?"
-_LEADING_CONNECTOR = re.compile(r"^\W*(?:(?:and|also|plus|but|so|oh|ok|okay|then)\b[\s,]*)+", re.IGNORECASE)
+# What a part may open with before its question: "And how fast is it?", "Also, what is BDNF?",
+# and the turn back to the question after some news told first ("my feet are killing me after
+# a double shift. anyway what even is ketamine", "RIP my basil. unrelated but what is bdnf").
+_LEADING_CONNECTOR = re.compile(
+    r"^\W*(?:(?:and|also|plus|but|so|oh|ok|okay|then|anyway|anyways|unrelated|btw|well|lol|haha|random|quick|question)"
+    r"\b[\s,:]*)+",
+    re.IGNORECASE,
+)
 # Sentence ends (kept with their sentence) and line breaks.
 _SENTENCE_END = re.compile(r"(?<=[?!.;])\s+|\s*\n+\s*")
 _AND_CONNECTOR = re.compile(rf"\s*,?\s+(?:and|also|plus|&)\s+(?:also\s+)?(?=(?:{_OPENERS})\b)", re.IGNORECASE)

@@ -52,6 +52,10 @@ def test_questions_are_told_from_statements():
     assert is_question("Tell me about BDNF")
     assert is_question("Also curious how it builds new synapses") and is_question("i was wondering what bdnf is")
     assert not is_question("I have depression.") and not is_question("my doctor mentioned it")
+    # Back to the question after some news told first.
+    assert is_question("anyway what even is ketamine") and is_question("unrelated but what is bdnf")
+    assert is_question("quick question: how does it help ptsd")
+    assert not is_question("anyway my doctor mentioned it")
     # Phones drop the question mark: a question after a comma still asks.
     assert is_question("my psych says im bipolar, could ketamine flip me into mania.")
     assert not is_question("I take Lexapro, which helps a lot.") and not is_question("i tried ssris, was awful")
