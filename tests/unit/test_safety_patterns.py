@@ -313,6 +313,59 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
     assert crisis_kind(guard, text) == category
 
 
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        # A figure of speech with a crisis word, and the same word meant.
+        ("does anyone do at-home ketamine? i'd rather die than sit in that traffic twice a week", None),
+        ("id rather die than keep feeling like this", "suicide"),
+        ("the playlist in your waiting room is to die for", None),
+        ("my boss will strangle me if i take more days off", None),
+        ("my husband will kill me if i leave", "abuse"),
+        ("deadlines are choking me this month", None),
+        ("am i going to bleed a lot from the iv? i take eliquis", None),
+        ("am i bleeding a lot? its everywhere", "medical_emergency"),
+        ("basically a heart attack on a plate, zero regrets", None),
+        ("the dog got hit by a car last spring, three legs now and thriving", None),
+        ("he hit me with his car on purpose", "abuse"),
+        # A crisis long over, told as over; and the same history now.
+        ("my ex used to hurt me but i left in 2016 and im safe now", None),
+        ("lost my dad to an overdose when i was little, is ketamine an opioid", None),
+        ("i work child abuse cases all day as a social worker", None),
+        ("what was that netflix show where a guy ods on ketamine in a bathtub", None),
+        # The help that comes first: voices telling the patient to hurt someone else.
+        ("the voices keep telling me to hurt the baby", "harm_to_others"),
+        ("the voices keep telling me to kill myself", "suicide"),
+        ("dad has dementia and he isn't being fed", "abuse"),
+        ("if nothing changes by friday im done with all of it", "suicide"),
+    ],
+)
+def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
+    assert crisis_kind(guard, text) == category, guard.check(text)
+
+
+@pytest.mark.parametrize(
+    "text, clinical",
+    [
+        # A condition asked about in general; the patient's own.
+        ("can ketamine treat postpartum depression?", False),
+        ("im 6 weeks postpartum, is ketamine an option", True),
+        ("is ketamine ever prescribed for people with eating disorders?", False),
+        # Misuse of the drug; abuse told of a person.
+        ("can ketamine be abused", True),
+        ("my ex abused my trust by reading my journal. do integration sessions make you write?", False),
+        # Asking for a longer answer is not asking what to do.
+        ("can i get the detailed version", False),
+        ("still confused, break it down for me", False),
+        ("how do you know if it is working?", True),
+        ("what is the experience like?", True),
+    ],
+)
+def test_general_questions_and_personal_ones_with_the_same_words(guard, text, clinical):
+    found = guard.check(text)
+    assert (found is not None and found.intent == "clinical_decision") == clinical, found
+
+
 def test_crisis_wins_over_clinical(guard):
     found = guard.check("should i take all my pills tonight and end it")
     assert found.intent == CRISIS
