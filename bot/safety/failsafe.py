@@ -40,6 +40,7 @@ from bot.safety.patterns import (
     compile_pattern,
     parse_rules,
     read_pattern_file,
+    whole_message,
 )
 
 CRISIS = "crisis"
@@ -185,6 +186,7 @@ class FailsafeCompiler:
     def pattern(self, pattern: str) -> str:
         """One guard pattern as a regular-expression source."""
         compile_pattern(pattern, self.terms, self.words.lemmas)  # the guard's own checks first
+        pattern, whole = whole_message(pattern)
         items = self._items(pattern)
         while items and items[0][0] == "gap":
             items.pop(0)
@@ -218,6 +220,8 @@ class FailsafeCompiler:
             previous = "optional" if optional else kind
         if items and items[-1][0] == "word":
             parts.append(r"\b")
+        if whole:
+            return rf"^\W*(?:{''.join(parts)})\W*$"
         return "".join(parts)
 
     def rule(self, rule: Rule) -> Dict[str, str]:

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from bot.safety.indexed_matcher import IndexedMatcher
-from bot.safety.patterns import Rule, compile_pattern, parse_categories, parse_rules, read_pattern_file
+from bot.safety.patterns import Rule, compile_pattern, parse_categories, parse_rules, read_pattern_file, whole_message
 
 CRISIS = "crisis"
 CLINICAL = "clinical_decision"
 # A missed crisis is the worst outcome, so crisis rules win over clinical ones.
 PRIORITY = (CRISIS, CLINICAL)
+# The key suffix of a rule's patterns that must span the whole message ("^ ... $").
+WHOLE = "#whole"
 
 
 @dataclass(frozen=True)
@@ -41,9 +43,23 @@ class SafetyGuard:
         self.exceptions = IndexedMatcher(nlp.vocab)
         self._lemma_cache: Dict[str, List[str]] = {}
         for rule in rules:
-            self.matcher.add(rule.id, [v for p in rule.patterns for v in compile_pattern(p, terms, self._lemmas)])
-            if rule.unless:
-                self.exceptions.add(rule.id, [v for p in rule.unless for v in compile_pattern(p, terms, self._lemmas)])
+            self._add(self.matcher, rule.id, rule.patterns, terms)
+            self._add(self.exceptions, rule.id, rule.unless, terms)
+
+    def _add(self, matcher: IndexedMatcher, rule_id: str, patterns: Sequence[str], terms: Dict[str, List[str]]) -> None:
+        # Patterns that must span the whole message are kept under a key of their own, so that
+        # a match of theirs can be told apart and checked (`_rule_of`).
+        for pattern in patterns:
+            inner, whole = whole_message(pattern)
+            matcher.add(rule_id + WHOLE if whole else rule_id, compile_pattern(inner, terms, self._lemmas))
+
+    def _rule_of(self, doc, match_id: int, start: int, end: int) -> Optional[str]:
+        """The rule a match belongs to, or None for a whole-message pattern that left words out."""
+        key = self.nlp.vocab.strings[match_id]
+        if not key.endswith(WHOLE):
+            return key
+        outside = [t for t in (*doc[:start], *doc[end:]) if not (t.is_punct or t.is_space)]
+        return None if outside else key[: -len(WHOLE)]
 
     def _lemmas(self, word: str) -> List[str]:
         # The rule file names the same few thousand words over and over (term lists are
@@ -57,12 +73,13 @@ class SafetyGuard:
         if not text or not text.strip():
             return None
         doc = self.nlp(undo_leetspeak(normalise_quotes(text)).lower())
-        cancelled = {self.nlp.vocab.strings[match_id] for match_id, _, _ in self.exceptions(doc)}
+        cancelled = {self._rule_of(doc, *match) for match in self.exceptions(doc)}
         found = []
         for match_id, start, end in self.matcher(doc):
-            rule = self.rules[self.nlp.vocab.strings[match_id]]
-            if rule.id in cancelled:
+            rule_id = self._rule_of(doc, match_id, start, end)
+            if rule_id is None or rule_id in cancelled:
                 continue
+            rule = self.rules[rule_id]
             found.append(
                 (PRIORITY.index(rule.intent), self._urgency(rule.category), start, rule.id, doc[start:end].text)
             )

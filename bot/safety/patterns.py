@@ -14,6 +14,10 @@ A pattern is a sequence of words separated by spaces. Each word may be:
                      "70 over 40"): see URGENT_BP
     *                a gap of up to three words of any kind
 
+A pattern written between "^" and "$" ("^ what be @suicide $") matches only a message that it
+spans whole, punctuation aside: an exception for a question asked and nothing more ("What is
+suicide?"), which any word told with it ("what is suicide like, I want to try it") undoes.
+
 Matching is on lower-cased lemmas, so capitals, plurals and tenses do not matter; common
 misspellings are written out as alternatives ("suicide|suicidal|suicidel|sucide").
 """
@@ -23,7 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Sequence, Tuple
 
 GAP_WIDTH = 3  # "*" spans at most this many words: near enough to belong to one thought
 
@@ -85,11 +89,25 @@ class Rule:
     category: str = ""
 
 
+WHOLE_START, WHOLE_END = "^", "$"
+
+
+def whole_message(pattern: str) -> Tuple[str, bool]:
+    """(the pattern without its anchors, whether it must span the whole message)."""
+    words = pattern.split()
+    if words[:1] == [WHOLE_START] and words[-1:] == [WHOLE_END] and len(words) > 2:
+        return " ".join(words[1:-1]), True
+    if WHOLE_START in words or WHOLE_END in words:
+        raise PatternError(f"pattern {pattern!r}: '^' and '$' go together, around the whole pattern")
+    return pattern, False
+
+
 def compile_pattern(pattern: str, terms: Mapping[str, Sequence[str]], lemmatize: Lemmatize) -> List[List[dict]]:
     """One pattern string -> spaCy Matcher token-spec lists (several when a word mixes base
-    forms, matched by lemma, with exact forms, matched as written)."""
+    forms, matched by lemma, with exact forms, matched as written). Anchors are not token
+    specs: `whole_message` says whether the match must span the message."""
     variants: List[List[dict]] = [[]]
-    words = pattern.split()
+    words = whole_message(pattern)[0].split()
     if not words or all(w == "*" for w in words):
         raise PatternError(f"pattern {pattern!r} matches nothing in particular")
     for word in words:

@@ -95,6 +95,9 @@ def test_general_questions_do_not_fire(failsafe, root):
         ("is ketamine being studied for rape survivors with ptsd", "sexual_assault", None),
         ("what is the abuse potential of ketamine", "abuse", None),
         ("will i pass out during the infusion", "medical_emergency", None),
+        # A definition asked alone (a whole-message exception, "^ ... $"); told with more, a crisis.
+        ("What is suicide?", "suicide", None),
+        ("what is an overdose, i took 20 of my pills", "medical_emergency", "overdose"),
     ],
 )
 def test_unless_cancels_its_rule(failsafe, text, absent, present):

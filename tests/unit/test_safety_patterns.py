@@ -52,6 +52,8 @@ def test_pattern_language(nlp, pattern, text, expected):
         ("@nolist", "unknown term list"),
         ("kill|can't", "not one word"),
         ("kill?? me", "cannot read"),
+        ("^ what be suicide", "go together"),
+        ("what be ^ suicide $", "go together"),
     ],
 )
 def test_bad_patterns_are_rejected_with_a_reason(nlp, pattern, error):
@@ -364,6 +366,22 @@ def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard
 def test_general_questions_and_personal_ones_with_the_same_words(guard, text, clinical):
     found = guard.check(text)
     assert (found is not None and found.intent == "clinical_decision") == clinical, found
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("What is suicide?", None),
+        ("What constitutes rape?", None),
+        ("what is child abuse", None),
+        # Anything told with the question undoes the exception, which spans the whole message.
+        ("what is suicide like, i want to try it", "suicide"),
+        ("what is an overdose, i took 20 of my pills", "overdose"),
+        ("what is rape. he did it to me last night", "sexual_assault"),
+    ],
+)
+def test_a_definition_asked_alone_is_no_crisis_but_anything_told_with_it_is_read(guard, text, category):
+    assert crisis_kind(guard, text) == category, guard.check(text)
 
 
 def test_crisis_wins_over_clinical(guard):
