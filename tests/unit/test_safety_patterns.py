@@ -330,6 +330,7 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("basically a heart attack on a plate, zero regrets", None),
         ("the dog got hit by a car last spring, three legs now and thriving", None),
         ("he hit me with his car on purpose", "abuse"),
+        ("someone just got hit by a car outside my house", "medical_emergency"),
         # A crisis long over, told as over; and the same history now.
         ("my ex used to hurt me but i left in 2016 and im safe now", None),
         ("lost my dad to an overdose when i was little, is ketamine an opioid", None),
