@@ -331,8 +331,7 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("the dog got hit by a car last spring, three legs now and thriving", None),
         ("he hit me with his car on purpose", "abuse"),
         ("someone just got hit by a car outside my house", "medical_emergency"),
-        # A crisis long over, told as over; and the same history now.
-        ("my ex used to hurt me but i left in 2016 and im safe now", None),
+        # A crisis long over, told as over.
         ("lost my dad to an overdose when i was little, is ketamine an opioid", None),
         ("i work child abuse cases all day as a social worker", None),
         ("what was that netflix show where a guy ods on ketamine in a bathtub", None),
@@ -340,6 +339,9 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("the voices keep telling me to hurt the baby", "harm_to_others"),
         ("the voices keep telling me to kill myself", "suicide"),
         ("dad has dementia and he isn't being fed", "abuse"),
+        ("the baby isn't being fed enough, should i add formula", None),
+        # Safe now after a beating last night: still the abuse line.
+        ("he beat me last night, im safe now at my sisters", "abuse"),
         ("if nothing changes by friday im done with all of it", "suicide"),
     ],
 )
