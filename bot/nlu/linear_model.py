@@ -107,12 +107,12 @@ def fit(
         method="Newton-CG",
         options={"maxiter": max_iter, "xtol": XTOL},
     )
-    coef, intercept = objective.split(result.x)
+    by_feature_weights, intercept = objective.split(result.x)
     return LinearModel(
         tuple(str(k) for k in classes),
         tuple(int(b) for b in blocks),
         np.asarray(idf),
-        by_feature(coef),
+        by_feature_weights.T,  # (n_classes, n_features), a view of weights stored feature by feature
         intercept.copy(),
     )
 
@@ -132,7 +132,13 @@ XTOL = 1e-5
 class _Objective:
     """The multinomial logistic loss plus (alpha / 2) * |weights|^2, summed over the examples,
     with its gradient and its Hessian times a vector. The parameters are one flat vector: the
-    (n_classes, n_features) weights row by row, then the n_classes intercepts."""
+    (n_features, n_classes) weights row by row, then the n_classes intercepts.
+
+    Feature by feature, the weights are already the C-ordered dense matrix that scipy's
+    sparse products need, and the gradient's `x.T @ residual` comes out in the same layout:
+    no step copies the 1.8 million weights (class by class, the copies took a fifth of the
+    fit). Newton-CG's steps do not depend on the order of the parameters.
+    """
 
     def __init__(
         self, x: sp.csr_matrix, y: np.ndarray, n_classes: int, alpha: float, weights: np.ndarray | None
@@ -151,12 +157,13 @@ class _Objective:
         self._p = np.empty(0)
 
     def split(self, theta: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """(n_features, n_classes) weights and the intercepts, as views of `theta`."""
         d = self.x.shape[1]
-        return theta[: self.k * d].reshape(self.k, d), theta[self.k * d :]
+        return theta[: d * self.k].reshape(d, self.k), theta[d * self.k :]
 
     def _logits(self, theta: np.ndarray) -> np.ndarray:
-        coef, intercept = self.split(theta)
-        return np.asarray(self.x @ coef.T) + intercept
+        w, intercept = self.split(theta)
+        return np.asarray(self.x @ w) + intercept
 
     def loss_and_gradient(self, theta: np.ndarray) -> Tuple[float, np.ndarray]:
         from scipy.special import logsumexp
@@ -165,12 +172,12 @@ class _Objective:
         log_norm = logsumexp(z, axis=1)
         p = np.exp(z - log_norm[:, None])
         self._at, self._p = theta.copy(), p
-        coef, _ = self.split(theta)
-        loss = float(self.weights @ (log_norm - z[self.rows, self.y])) + 0.5 * self.alpha * float(np.sum(coef**2))
+        w, _ = self.split(theta)
+        loss = float(self.weights @ (log_norm - z[self.rows, self.y])) + 0.5 * self.alpha * float(np.dot(theta[: w.size], theta[: w.size]))
         residual = p.copy()
         residual[self.rows, self.y] -= 1.0
         residual *= self.weights[:, None]
-        return loss, self._join(residual, coef)
+        return loss, self._join(residual, w)
 
     def hessian_product(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         if self._at is None or not np.array_equal(theta, self._at):
@@ -180,10 +187,14 @@ class _Objective:
         r = p * (zv - np.sum(p * zv, axis=1, keepdims=True)) * self.weights[:, None]
         return self._join(r, self.split(v)[0])
 
-    def _join(self, per_example: np.ndarray, coef: np.ndarray) -> np.ndarray:
-        """(x.T @ per_example).T + alpha * coef, and the intercepts' part, as one flat vector."""
-        coef_part = np.asarray(self.xt @ per_example).T + self.alpha * coef
-        return np.concatenate([coef_part.ravel(), per_example.sum(axis=0)])
+    def _join(self, per_example: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """x.T @ per_example + alpha * w, and the intercepts' part, as one flat vector."""
+        out = np.empty(self.size)
+        weights_part, intercept_part = self.split(out)
+        weights_part[...] = self.xt @ per_example
+        weights_part += self.alpha * w
+        intercept_part[...] = per_example.sum(axis=0)
+        return out
 
 
 def predict_proba(model: LinearModel, counts: sp.spmatrix) -> np.ndarray:
