@@ -343,6 +343,24 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         # Safe now after a beating last night: still the abuse line.
         ("he beat me last night, im safe now at my sisters", "abuse"),
         ("if nothing changes by friday im done with all of it", "suicide"),
+        # The eleventh round: figures, jobs and classes, and the help that comes first.
+        ("id murder someone for a latte rn, do i have to fast before my infusion", None),
+        ("hs coach here, i yell kill it at my kids all practice", None),
+        ("is the dose used for depression anywhere near an overdose amount", None),
+        ("how do ERs treat a tylenol overdose? pharm school exam question", None),
+        ("my band is called Overdose Theory, we play friday", None),
+        ("shift at the poison center was wild today", None),
+        ("laughing so hard i cant breathe at this meme", None),
+        ("Should TMS be considered for patients who have not responded to ECT?", None),
+        ("i cant breathe and my chest is tight", "medical_emergency"),
+        ("started sh again after 2 yrs clean", "suicide"),
+        ("i took way more amitriptyline than i was supposed to, my heart is racing", "overdose"),
+        ("my coworker had seizures back to back and hasnt woken up", "medical_emergency"),
+        ("she keeps saying she couldnt get him off her", "sexual_assault"),
+        ("last night he held a pillow over my face", "abuse"),
+        ("mixed bleach and ammonia and now im coughing and my chest burns", "overdose"),
+        ("my husband keeps saying he's a burden on us and took his rifle", "suicide"),
+        ("my son od'd 3 yrs ago and is doing great in recovery, can ketamine help addiction", None),
     ],
 )
 def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
