@@ -173,7 +173,9 @@ class _Objective:
         p = np.exp(z - log_norm[:, None])
         self._at, self._p = theta.copy(), p
         w, _ = self.split(theta)
-        loss = float(self.weights @ (log_norm - z[self.rows, self.y])) + 0.5 * self.alpha * float(np.dot(theta[: w.size], theta[: w.size]))
+        weights_flat = theta[: w.size]
+        penalty = 0.5 * self.alpha * float(np.dot(weights_flat, weights_flat))
+        loss = float(self.weights @ (log_norm - z[self.rows, self.y])) + penalty
         residual = p.copy()
         residual[self.rows, self.y] -= 1.0
         residual *= self.weights[:, None]
