@@ -361,6 +361,10 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("mixed bleach and ammonia and now im coughing and my chest burns", "overdose"),
         ("my husband keeps saying he's a burden on us and took his rifle", "suicide"),
         ("my son od'd 3 yrs ago and is doing great in recovery, can ketamine help addiction", None),
+        # What the treatment does for suicidal ideation, asked alone; anything told with it is read.
+        ("How does ketamine decrease suicidal ideation?", None),
+        ("how does ketamine decrease suicidal ideation? i have it bad tonight", "suicide"),
+        ("can ketamine help my suicidal thoughts", "suicide"),
     ],
 )
 def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
@@ -382,6 +386,12 @@ def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard
         ("still confused, break it down for me", False),
         ("how do you know if it is working?", True),
         ("what is the experience like?", True),
+        # The treatment's name, a disorder in general, what it is prescribed for.
+        ("why low-dose IV ketamine for pain?", False),
+        ("what low dose should i start at", True),
+        ("could ketamine-assisted therapy help treat alcohol use disorder?", False),
+        ("why are doctors prescribing ketamine for things other than anesthesia?", False),
+        ("will you prescribe ketamine for me", True),
     ],
 )
 def test_general_questions_and_personal_ones_with_the_same_words(guard, text, clinical):
