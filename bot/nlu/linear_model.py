@@ -146,7 +146,10 @@ class _RowBlocks:
     same, to the last bit, as the product in one piece."""
 
     def __init__(self, matrix: sp.csr_matrix, pool: ThreadPoolExecutor, bands: int) -> None:
-        edges = np.linspace(0, matrix.shape[0], max(1, bands) + 1).astype(int)
+        # Bands of equal work, not of equal rows: the columns of character n-grams hold most of
+        # the non-zero entries, so in x.T the last rows are far denser than the first.
+        edges = np.searchsorted(matrix.indptr, np.linspace(0, matrix.nnz, max(1, bands) + 1)).clip(0, matrix.shape[0])
+        edges[0], edges[-1] = 0, matrix.shape[0]
         self.bands = [(int(a), int(b), matrix[a:b]) for a, b in zip(edges[:-1], edges[1:]) if b > a]
         self.shape = matrix.shape
         self.pool = pool
