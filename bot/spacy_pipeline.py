@@ -1,8 +1,8 @@
-"""Builds the spaCy pipeline that Rasa's SpacyNLP loads.
+"""Builds the spaCy pipeline that the featurizer (bot/nlu/featurizer.py) and the rule guard load.
 
 No trained spaCy model can be downloaded here, so the pipeline is a blank English tokenizer
 plus a lookup lemmatizer whose tables come from the `spacy-lookups-data` package. The tables
-are saved inside the pipeline folder: the server (Rasa's SpacyNLP and the rule guard) loads
+are saved inside the pipeline folder: the server (the featurizer and the rule guard) loads
 that folder, and the package is needed only to build it, or by tools and tests that run
 without a built pipeline.
 """

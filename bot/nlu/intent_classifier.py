@@ -236,7 +236,7 @@ def _counts(messages: List[Message], blocks: Optional[Sequence[int]] = None) -> 
     if blocks is None:
         blocks = next((tuple(x.shape[1] for x in parts) for parts in per_message if parts), ())
     if not blocks:
-        raise ValueError("the intent classifier needs a sparse featurizer (CountVectorsFeaturizer) before it")
+        raise ValueError("the intent classifier needs a sparse featurizer (WordAndCharacterCounts) before it")
     rows = []
     for parts in per_message:
         if tuple(x.shape[1] for x in parts) != tuple(blocks):

@@ -1,6 +1,6 @@
 """The intent classifier's model: tf-idf weighting and multinomial logistic regression.
 
-Pure functions over sparse count features (the ones Rasa's CountVectorsFeaturizers produce).
+Pure functions over sparse count features (the ones bot/nlu/featurizer.py produces).
 The model is scikit-learn's multinomial LogisticRegression, fitted with scipy's Newton-CG
 (see `fit` for why); the trained model is a handful of arrays, saved with `numpy.savez` and
 loaded without pickle, so a model file can hold data but never code. Prediction is the same

@@ -6,12 +6,11 @@ import scipy.sparse as sp
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
-from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_model
+from bot.nlu.featurizer import WordAndCharacterCounts
 from bot.nlu.decision import FALLBACK, Thresholds, close_topics, decide
 from bot.nlu.intent_classifier import LinearIntentClassifier
 
@@ -175,32 +174,26 @@ def training_message(text, intent):
 
 @pytest.fixture()
 def trained(tmp_path):
-    """Tokenizer, two featurizers and the classifier, trained on a tiny data set."""
+    """The featurizer and the classifier, trained on a tiny data set."""
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(GraphSchema({}), "test")
-    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
-    words = CountVectorsFeaturizer({**CountVectorsFeaturizer.get_default_config()}, storage, Resource("w"), context)
-    chars = CountVectorsFeaturizer(
-        {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "min_ngram": 2, "max_ngram": 4},
+    counts = WordAndCharacterCounts.create(
+        {**WordAndCharacterCounts.get_default_config(), "spacy_pipeline": str(tmp_path / "not-built")},
         storage,
-        Resource("c"),
+        Resource("counts"),
         context,
     )
     examples = {**TRAINING, "crisis": TRAINING["crisis"] + KINDS["overdose"]}
     data = TrainingData([training_message(t, i) for i, ts in examples.items() for t in ts])
-    tokenizer.process_training_data(data)
-    for featurizer in (words, chars):
-        featurizer.train(data)
-        featurizer.process_training_data(data)
+    counts.train(data)
+    counts.process_training_data(data)
     config = {**LinearIntentClassifier.get_default_config(), "C": 100}
     classifier = LinearIntentClassifier.create(config, storage, Resource("clf"), context)
     classifier.train(data)
 
     def parse(text, component=classifier):
         message = Message(data={"text": text})
-        tokenizer.process([message])
-        words.process([message])
-        chars.process([message])
+        counts.process([message])
         component.process([message])
         return message
 
