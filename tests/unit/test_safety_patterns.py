@@ -361,6 +361,18 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("mixed bleach and ammonia and now im coughing and my chest burns", "overdose"),
         ("my husband keeps saying he's a burden on us and took his rifle", "suicide"),
         ("my son od'd 3 yrs ago and is doing great in recovery, can ketamine help addiction", None),
+        # The twelfth round: titles, jobs, code and patients in general; the help that comes first.
+        ("who sang suicide blonde? my mom loves that song", None),
+        ("should ER doctors give ketamine to patients who voice suicidal thoughts?", None),
+        ("paramedic here, three overdoses on my shift tonight, just venting", None),
+        ("how do i kill a stuck process on linux", None),
+        ("is ketamine used for eating disorders where people starve themselves", None),
+        ("i starve myself on purpose so i feel something", "suicide"),
+        ("he squeezed my throat last night and now hes being sweet", "abuse"),
+        ("she says she'll kill me if i ever leave her", "abuse"),
+        ("took the rest of my sertraline an hour ago", "overdose"),
+        ("my sister googled how many pills it takes to die", "suicide"),
+        ("my chest has been squeezing for 15 minutes", "medical_emergency"),
         # What the treatment does for suicidal ideation, asked alone; anything told with it is read.
         ("How does ketamine decrease suicidal ideation?", None),
         ("how does ketamine decrease suicidal ideation? i have it bad tonight", "suicide"),
@@ -383,6 +395,9 @@ def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard
         ("my ex abused my trust by reading my journal. do integration sessions make you write?", False),
         # Asking for a longer answer is not asking what to do.
         ("can i get the detailed version", False),
+        # Speed, not fasting.
+        ("how does ketamine work so fast for depression", False),
+        ("do i have to fast before my infusion", True),
         ("still confused, break it down for me", False),
         ("how do you know if it is working?", True),
         ("what is the experience like?", True),
