@@ -9,7 +9,7 @@ Rasa hashes all of that after every component to key its training cache: about a
 `rasa train`. Here the whole training set is featurized in one batch, and only the two rows the
 classifier reads are kept.
 
-Pure functions (`lemma_text`, `fit_vocabularies`, `count_rows`) do the work; the class is the
+Pure functions (`lemma_text`, `fit_vocabularies`, `vectorizers_for`, `count_rows`) do the work; the class is the
 thin adapter Rasa loads.
 """
 
@@ -83,15 +83,20 @@ def fit_vocabularies(
     return vocabularies
 
 
-def count_rows(
-    texts: Sequence[str], vocabularies: Dict[str, List[str]], word_ngrams: Sequence[int], char_ngrams: Sequence[int]
-) -> List[sp.csr_matrix]:
-    """(len(texts), vocabulary size) counts, one matrix per vocabulary: words, then characters."""
-    rows = []
-    for name, vectorizer in zip(("word", "char"), _vectorizers(word_ngrams, char_ngrams, vocabularies)):
-        if vocabularies.get(name):
-            rows.append(vectorizer.transform(texts).tocsr())
-    return rows
+def vectorizers_for(
+    vocabularies: Dict[str, List[str]], word_ngrams: Sequence[int], char_ngrams: Sequence[int]
+) -> List[CountVectorizer]:
+    """Counters over the trained vocabularies, words then characters (an empty one is left out).
+
+    Build them once and keep them: a counter turns its vocabulary list into a lookup table on
+    first use, which for 50,000 n-grams costs more than counting a message."""
+    pairs = zip(("word", "char"), _vectorizers(word_ngrams, char_ngrams, vocabularies))
+    return [vectorizer for name, vectorizer in pairs if vocabularies.get(name)]
+
+
+def count_rows(texts: Sequence[str], vectorizers: Sequence[CountVectorizer]) -> List[sp.csr_matrix]:
+    """(len(texts), vocabulary size) counts, one matrix per counter."""
+    return [vectorizer.transform(texts).tocsr() for vectorizer in vectorizers]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
@@ -134,6 +139,7 @@ class WordAndCharacterCounts(SparseFeaturizer, GraphComponent):
         self._resource = resource
         self.vocabularies = vocabularies
         self._nlp: Any = None
+        self._vectorizers: Optional[List[CountVectorizer]] = None
 
     @classmethod
     def create(
@@ -174,6 +180,7 @@ class WordAndCharacterCounts(SparseFeaturizer, GraphComponent):
         self.vocabularies = fit_vocabularies(
             self._lemma_texts(examples), self._config["word_ngrams"], self._config["char_ngrams"]
         )
+        self._vectorizers = None
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(self.vocabularies), encoding="utf-8")
         return self._resource
@@ -186,8 +193,12 @@ class WordAndCharacterCounts(SparseFeaturizer, GraphComponent):
         with_text = [m for m in messages if isinstance(m.get(TEXT), str)]
         if not self.vocabularies or not with_text:
             return messages
+        if self._vectorizers is None:
+            self._vectorizers = vectorizers_for(
+                self.vocabularies, self._config["word_ngrams"], self._config["char_ngrams"]
+            )
         texts = self._lemma_texts(with_text)
-        blocks = count_rows(texts, self.vocabularies, self._config["word_ngrams"], self._config["char_ngrams"])
+        blocks = count_rows(texts, self._vectorizers)
         for i, (message, text) in enumerate(zip(with_text, texts)):
             if not text:
                 continue  # nothing to count (only spaces): no features, as for a message without text

@@ -12,7 +12,7 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUEN
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.featurizer import NUMBER, WordAndCharacterCounts, count_rows, fit_vocabularies, lemma_text
+from bot.nlu.featurizer import NUMBER, WordAndCharacterCounts, count_rows, fit_vocabularies, lemma_text, vectorizers_for
 from bot.spacy_pipeline import make_pipeline
 
 TEXTS = [
@@ -44,7 +44,7 @@ def test_lemma_text_counts_forms_of_a_word_as_one_and_digits_as_a_number(nlp):
 
 def test_counts_share_character_ngrams_across_a_typo(nlp):
     vocabularies = fit_vocabularies([lemmas(nlp, t) for t in TEXTS], (1, 2), (2, 5))
-    words, chars = count_rows([lemmas(nlp, "ketamin recepters")], vocabularies, (1, 2), (2, 5))
+    words, chars = count_rows([lemmas(nlp, "ketamin recepters")], vectorizers_for(vocabularies, (1, 2), (2, 5)))
     assert words.nnz == 0  # neither misspelt word is in the vocabulary
     assert chars.nnz > 5  # but many of their character n-grams are ("ket", "recep", ...)
 
