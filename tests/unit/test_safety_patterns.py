@@ -373,6 +373,10 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("took the rest of my sertraline an hour ago", "overdose"),
         ("my sister googled how many pills it takes to die", "suicide"),
         ("my chest has been squeezing for 15 minutes", "medical_emergency"),
+        ("my brother is an ER nurse and treats gunshot wounds most weekends", None),
+        ("im a nurse and my husband has a gunshot wound in his leg, it wont stop bleeding", "medical_emergency"),
+        ("our quarterback choked in the playoffs again", None),
+        ("my toddler is choking on a grape", "medical_emergency"),
         # What the treatment does for suicidal ideation, asked alone; anything told with it is read.
         ("How does ketamine decrease suicidal ideation?", None),
         ("how does ketamine decrease suicidal ideation? i have it bad tonight", "suicide"),
