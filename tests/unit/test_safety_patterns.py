@@ -377,6 +377,12 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("im a nurse and my husband has a gunshot wound in his leg, it wont stop bleeding", "medical_emergency"),
         ("our quarterback choked in the playoffs again", None),
         ("my toddler is choking on a grape", "medical_emergency"),
+        # An abusive marriage in a book or long left: that rule alone is cancelled.
+        ("our book club is reading a memoir about an abusive marriage", None),
+        ("reading a book about abusive marriages because my husband chokes me", "abuse"),
+        ("i'm in an abusive marriage and scared", "abuse"),
+        ("this week i od'd on sourdough tutorials", None),
+        ("i overdosed my tomatoes with fertilizer", None),
         # What the treatment does for suicidal ideation, asked alone; anything told with it is read.
         ("How does ketamine decrease suicidal ideation?", None),
         ("how does ketamine decrease suicidal ideation? i have it bad tonight", "suicide"),
