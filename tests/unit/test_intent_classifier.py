@@ -10,8 +10,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu import linear_model
-from bot.nlu.featurizer import WordAndCharacterCounts
 from bot.nlu.decision import FALLBACK, Thresholds, close_topics, decide
+from bot.nlu.featurizer import WordAndCharacterCounts
 from bot.nlu.intent_classifier import LinearIntentClassifier
 
 TH = Thresholds(crisis=0.2, clinical=0.5, answer=0.4)
