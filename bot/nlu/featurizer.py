@@ -31,6 +31,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import CountVectorizer
 
+from bot.spacy_pipeline import load_pipeline
+
 VOCABULARY_FILE = "vocabulary.json"
 NUMBER = "__number__"
 _DIGITS = re.compile(r"\b[0-9]+\b")
@@ -138,8 +140,15 @@ class WordAndCharacterCounts(SparseFeaturizer, GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.vocabularies = vocabularies
-        self._nlp: Any = None
-        self._vectorizers: Optional[List[CountVectorizer]] = None
+        # Loaded here, when the server starts, not when the first patient writes: the spaCy
+        # pipeline and the counters' lookup tables take a moment to build.
+        self._nlp = load_pipeline(Path(config["spacy_pipeline"]))
+        self._vectorizers = self._counters()
+
+    def _counters(self) -> List[CountVectorizer]:
+        if not self.vocabularies:
+            return []
+        return vectorizers_for(self.vocabularies, self._config["word_ngrams"], self._config["char_ngrams"])
 
     @classmethod
     def create(
@@ -168,10 +177,6 @@ class WordAndCharacterCounts(SparseFeaturizer, GraphComponent):
         return cls({**cls.get_default_config(), **config}, model_storage, resource, execution_context, vocabularies)
 
     def _lemma_texts(self, messages: Sequence[Message]) -> List[str]:
-        if self._nlp is None:
-            from bot.spacy_pipeline import load_pipeline
-
-            self._nlp = load_pipeline(Path(self._config["spacy_pipeline"]))
         texts = [(m.get(TEXT) or "").lower() for m in messages]
         return [lemma_text(doc) for doc in self._nlp.pipe(texts, batch_size=256)]
 
@@ -180,7 +185,7 @@ class WordAndCharacterCounts(SparseFeaturizer, GraphComponent):
         self.vocabularies = fit_vocabularies(
             self._lemma_texts(examples), self._config["word_ngrams"], self._config["char_ngrams"]
         )
-        self._vectorizers = None
+        self._vectorizers = self._counters()
         with self._model_storage.write_to(self._resource) as directory:
             (directory / VOCABULARY_FILE).write_text(json.dumps(self.vocabularies), encoding="utf-8")
         return self._resource
@@ -193,10 +198,6 @@ class WordAndCharacterCounts(SparseFeaturizer, GraphComponent):
         with_text = [m for m in messages if isinstance(m.get(TEXT), str)]
         if not self.vocabularies or not with_text:
             return messages
-        if self._vectorizers is None:
-            self._vectorizers = vectorizers_for(
-                self.vocabularies, self._config["word_ngrams"], self._config["char_ngrams"]
-            )
         texts = self._lemma_texts(with_text)
         blocks = count_rows(texts, self._vectorizers)
         for i, (message, text) in enumerate(zip(with_text, texts)):
