@@ -43,6 +43,7 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 from rasa.shared.core.events import Event, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.dialogue.tracker import SteadyTracker
 from bot.settings import from_env as settings_from_env
 from bot.storage.redaction import redact_event
 from bot.storage.spool import DEFAULT_MAX_BYTES, Spool
@@ -390,7 +391,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             events = self.spool.get(sender_id)  # a file that is not there: one failed open()
             if events is None or self.domain is None:
                 return None
-            tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+            tracker = SteadyTracker.from_dict(sender_id, events, self.domain.slots)
         return tracker if database_away or self._newer_than_stored(tracker) else None
 
     def _newer_than_stored(self, tracker: DialogueStateTracker) -> bool:
@@ -437,6 +438,10 @@ class ClinicTrackerStore(SQLTrackerStore):
 
     # -- reading ----------------------------------------------------------------------------
 
+    def init_tracker(self, sender_id: str) -> DialogueStateTracker:
+        # A new conversation's tracker: one whose turns cost no more late in it (tracker.py).
+        return SteadyTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history)
+
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         return await self._retrieve_checked(sender_id, all_sessions=False)
 
@@ -471,7 +476,7 @@ class ClinicTrackerStore(SQLTrackerStore):
             events = [json.loads(row.data) for row in rows]
         if self.domain is None or not events:
             return None
-        return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return SteadyTracker.from_dict(sender_id, events, self.domain.slots)
 
 
 def _as_stored(tracker: DialogueStateTracker, written: List[tuple]) -> bool:
