@@ -24,6 +24,8 @@ from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.dialogue.tracker import ACTIVE_LOOP
+
 RECENT_TURNS_KEY = "recent_turns"
 MORE_ANSWERS_KEY = "more_answers"  # bot/nlu/multi_question.py
 
@@ -32,7 +34,6 @@ MORE_ANSWERS_KEY = "more_answers"  # bot/nlu/multi_question.py
 # against Rasa's event classes (abstract base classes), and these loops see every event of a
 # long conversation. ("form" is the legacy name of an active-loop event.)
 USER, ACTION, SLOT, SESSION_STARTED = "user", "action", "slot", "session_started"
-ACTIVE_LOOP = ("active_loop", "form")
 
 
 def recent_start(events: List[Event], turns: int) -> int:
