@@ -8,6 +8,8 @@ normal (it catches the ImportError), so here jax is simply made unimportable bef
 TensorFlow itself is still imported: Rasa 3.6 imports it at module level on the way to its
 agent (rasa.core.agent -> rasa.core.policies.policy -> ... -> rasa.utils.train_utils ->
 rasa.utils.tensorflow.callback), even when no component of the model uses it.
+
+The model's graph runs node after node instead of through dask (bot/dialogue/graph_runner.py).
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ class _Unused(importlib.abc.MetaPathFinder):
 def main(argv: Optional[List[str]] = None) -> None:
     sys.meta_path.insert(0, _Unused())
     from rasa.__main__ import main as rasa_main
+
+    from bot.dialogue.graph_runner import use_in_rasa
+
+    use_in_rasa()
 
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
     rasa_main()

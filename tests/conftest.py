@@ -58,6 +58,9 @@ def chat(model_path, event_loop_for_agent):
     from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
+    from bot.dialogue.graph_runner import use_in_rasa
+
+    use_in_rasa()  # as bot/rasa_server.py runs the model
     nlg = EndpointConfig(type="bot.nlg.ClinicResponseGenerator", clinic_file=str(ROOT / "clinic.yml"))
     agent = Agent.load(model_path, generator=nlg)
 

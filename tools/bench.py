@@ -263,6 +263,9 @@ def nlu_parse_ms(model: Path, repeats: int = 30) -> float:
 
     # Rasa logs every parse at debug level, which would be most of what is timed here.
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    from bot.dialogue.graph_runner import use_in_rasa
+
+    use_in_rasa()  # as the server runs it
     agent = Agent.load(str(model))
 
     async def run() -> List[float]:

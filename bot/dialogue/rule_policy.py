@@ -6,6 +6,9 @@ prediction, twice a turn, which made a turn late in a 100-turn conversation cost
 a turn at its start. Giving it a tracker of the recent turns (with the slots and active loop
 they started with, which the rules may test) keeps a turn's cost flat.
 
+Which rules fit a run of states is worked out once: a loaded model's rules never change, and
+Rasa tests every rule against every state, twice a turn, which was a sixth of a turn's time.
+
 It also plays the answers that follow the first when a message held several questions
 (`more_answers` in the message's parse data, bot/nlu/multi_question.py): each is a response of
 the domain, so they need no custom action and work with the action server down.
@@ -14,11 +17,14 @@ the domain, so they need no custom action and work with the action server down.
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Hashable, List, Optional, Sequence, Set, Text
 
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.core.policies.rule_policy import RulePolicy
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
@@ -28,6 +34,9 @@ from bot.dialogue.tracker import ACTIVE_LOOP
 
 RECENT_TURNS_KEY = "recent_turns"
 MORE_ANSWERS_KEY = "more_answers"  # bot/nlu/multi_question.py
+# Distinct runs of states remembered: a few hundred occur in practice (intents x the slots the
+# rules read); the bound only keeps an unusual conversation from growing the process.
+MEMO_LIMIT = 20_000
 
 
 # Event kinds by their type_name: comparing a string is many times cheaper than isinstance()
@@ -114,6 +123,13 @@ def next_of_more_answers(events: Sequence[Event]) -> Optional[str]:
     return ACTION_LISTEN_NAME
 
 
+def frozen_states(states: Sequence[Dict[str, Dict[str, Any]]]) -> Hashable:
+    """The states as a hashable value, equal exactly when the states are equal."""
+    return tuple(
+        tuple(sorted((part, tuple(sorted(features.items()))) for part, features in state.items())) for state in states
+    )
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class RecentTurnsRulePolicy(RulePolicy):
     @staticmethod
@@ -121,6 +137,36 @@ class RecentTurnsRulePolicy(RulePolicy):
         # Three turns: a rule may look one turn back ("so should I do it?" after an answer);
         # the rest is margin.
         return {**RulePolicy.get_default_config(), RECENT_TURNS_KEY: 3}
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "RecentTurnsRulePolicy":
+        policy = super().load(config, model_storage, resource, execution_context, **kwargs)
+        # Only a loaded policy remembers: while training, Rasa changes the rules in place
+        # between lookups.
+        policy._rule_memo = {}  # type: ignore[attr-defined]
+        return policy  # type: ignore[return-value]
+
+    def _get_possible_keys(self, lookup: Dict[Text, Text], states: List[Dict[str, Any]]) -> Set[Text]:
+        memo: Optional[Dict[Hashable, Set[Text]]] = getattr(self, "_rule_memo", None)
+        if memo is None:
+            return super()._get_possible_keys(lookup, states)
+        try:
+            key = (id(lookup), frozen_states(states))
+            keys = memo.get(key)
+        except TypeError:  # a feature value that can't be hashed: no memo, same answer
+            return super()._get_possible_keys(lookup, states)
+        if keys is None:
+            if len(memo) >= MEMO_LIMIT:
+                memo.clear()
+            keys = memo[key] = super()._get_possible_keys(lookup, states)
+        return set(keys)
 
     def predict_action_probabilities(
         self,
