@@ -404,6 +404,18 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("dont want to crash my car on the way home after, should someone drive me", None),
         ("is it possible to od on the amount used in an infusion", None),
         ("how common are ketamine overdoses in the us", None),
+        # The fourteenth round: the help that comes first when the words say more than one kind,
+        # and old or fictional overdoses and an idiom.
+        ("my aunt texted tell mom im sorry and now her phone is off", "suicide"),
+        ("my roommate posted her legs all cut up with no caption", "suicide"),
+        ("i think i downed nearly every pill in the cabinet because i wanted to sleep forever", "overdose"),
+        ("my hubby wont wake up no matter how hard i shake him", "medical_emergency"),
+        ("my mom is breathing but barely after her fall", "medical_emergency"),
+        ("there are marks on my neck from when he choked me", "abuse"),
+        ("that overdose episode of euphoria was so intense", None),
+        ("how does naloxone reverse an od exactly", None),
+        ("read a news story about ods in my city, is ketamine an opioid", None),
+        ("the last two ssris i tried were dead on arrival", None),
     ],
 )
 def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
