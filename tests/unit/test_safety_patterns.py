@@ -416,6 +416,15 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("how does naloxone reverse an od exactly", None),
         ("read a news story about ods in my city, is ketamine an opioid", None),
         ("the last two ssris i tried were dead on arrival", None),
+        ("a guy at the club did the mascara thing to my friend", "sexual_assault"),
+        ("he just kept going while i was passed out on the couch", "sexual_assault"),
+        ("need a concealer that hides bruises, my husband gets angry when people notice", "abuse"),
+        ("my wife is clammy and her jaw and left arm keep aching", "medical_emergency"),
+        ("is there a way to euthanize myself without it hurting", "suicide"),
+        ("some nights i wish i could just check out for good", "suicide"),
+        ("i held my arm over the stove flame to feel something", "suicide"),
+        ("i think i went way over my dose of klonopin tonight", "overdose"),
+        ("im scared my depression is going to kill me one of these days", "suicide"),
     ],
 )
 def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
