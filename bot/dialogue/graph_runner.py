@@ -5,7 +5,7 @@ synchronous scheduler. Our graphs are small chains, and dask's bookkeeping aroun
 orders the graph, builds a state machine and a queue for each run) cost about 1.3 ms of a
 9 ms turn on a 2-core machine, more than the intent classifier itself. Here the order of
 the nodes is worked out once per set of targets and each run just calls them: the same
-nodes, the same inputs, the same outputs (tests/unit/test_graph_runner.py runs both on the
+nodes, the same inputs, the same outputs (tests/model/test_graph_runner.py runs both on the
 trained model and compares).
 
 Rasa's processor names its runner class directly (rasa.core.processor.DaskGraphRunner), so
