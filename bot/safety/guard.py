@@ -65,14 +65,14 @@ class SafetyGuard:
         # The rule file names the same few thousand words over and over (term lists are
         # expanded in every pattern that uses them): lemmatize each once.
         if word not in self._lemma_cache:
-            self._lemma_cache[word] = [t.lemma_ for t in self.nlp(word)]
+            self._lemma_cache[word] = [t.lemma_ for t in self.nlp(unhyphenate(word))]
         return self._lemma_cache[word]
 
     def check(self, text: str) -> Optional[GuardMatch]:
         """The highest-priority rule that matches `text`, or None."""
         if not text or not text.strip():
             return None
-        doc = self.nlp(undo_leetspeak(normalise_quotes(text)).lower())
+        doc = self.nlp(unhyphenate(undo_leetspeak(normalise_quotes(text))).lower())
         cancelled = {self._rule_of(doc, *match) for match in self.exceptions(doc)}
         found = []
         for match_id, start, end in self.matcher(doc):
@@ -125,6 +125,16 @@ _DISGUISED_WORD = re.compile(r"(?<=[A-Za-z])[0134579@$!]+(?=[A-Za-z0-9@$!]*[A-Za
 
 def undo_leetspeak(text: str) -> str:
     return _DISGUISED_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
+
+
+# A hyphen inside a word is read as a space, in the rules and in messages alike: patients write
+# "date-rape drug", "rape-survivors" and "self-harm" as often as "date rape drug", and a rule
+# (or its exception) written one way must match the other.
+_INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
+def unhyphenate(text: str) -> str:
+    return _INNER_HYPHEN.sub(" ", text)
 
 
 def load_guard(path: Path, nlp=None) -> SafetyGuard:

@@ -425,6 +425,21 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("i held my arm over the stove flame to feel something", "suicide"),
         ("i think i went way over my dose of klonopin tonight", "overdose"),
         ("im scared my depression is going to kill me one of these days", "suicide"),
+        # The fifteenth round: a hyphen inside a word, the kind decided by who does what to
+        # whom, and a past told with the age now.
+        ("is ketamine really the date-rape drug from the news?", None),
+        ("do people in ptsd trials include rape-survivors", None),
+        ("he kept putting his hands down my pants even after i pushed him off", "sexual_assault"),
+        ("my boyfriend shoves me into the door when he's angry", "abuse"),
+        ("my 3 month old has a high fever and now is so floppy", "medical_emergency"),
+        ("grandpa is on the floor snoring and wont wake up when i shake him", "medical_emergency"),
+        ("tried to end my life at 20, im 41 now and doing well. does ketamine help depression", None),
+        ("im 16 now and i want to end my life", "suicide"),
+        ("the traffic on the bridge was a nightmare today", None),
+        ("the overdose in that documentary freaked me out, is ketamine addictive", None),
+        ("er nurse here, i see overdoses every shift. what is bdnf", None),
+        ("i do rape kits at the hospital, is ketamine studied for ptsd", None),
+        ("where can i get a rape kit done, it happened last night", "sexual_assault"),
     ],
 )
 def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
