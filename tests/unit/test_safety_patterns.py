@@ -440,6 +440,22 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("er nurse here, i see overdoses every shift. what is bdnf", None),
         ("i do rape kits at the hospital, is ketamine studied for ptsd", None),
         ("where can i get a rape kit done, it happened last night", "sexual_assault"),
+        # The sixteenth round: Spanish, a lighter used on oneself, an assault while asleep or
+        # frozen, hands on a throat and voices (harm to others before suicide), every pill
+        # already swallowed (overdose before a goodbye); a fright, a what-if about a patient's
+        # seizure, a heart attack long treated, working oneself to death, a bomb's blast.
+        ("ya no quiero vivir", "suicide"),
+        ("my daughter says she uses a lighter when it gets bad", "suicide"),
+        ("he does things to me while im asleep", "sexual_assault"),
+        ("i froze and she took that as a yes", "sexual_assault"),
+        ("i held him by the throat and i dont trust myself around him", "harm_to_others"),
+        ("popped all my pills, goodbye everyone", "overdose"),
+        ("blood is pumping out of the cut on my leg", "medical_emergency"),
+        ("my heart nearly stopped when i saw the price lol", None),
+        ("what happens if a patient has a seizure during the infusion", None),
+        ("had a heart attack years ago, did cardiac rehab, is ketamine ok for me", None),
+        ("killing myself with overtime lately, how does ketamine work", None),
+        ("got hit by an ied on deployment, is ketamine studied for ptsd", None),
     ],
 )
 def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
