@@ -6,7 +6,7 @@ import yaml
 from spacy.matcher import Matcher
 
 from tools.evaluation import load_cases
-from bot.safety.guard import CLINICAL, CRISIS, SafetyGuard, load_guard
+from bot.safety.guard import CLINICAL, CRISIS, SafetyGuard, load_guard, normalise_quotes, undo_leetspeak, unhyphenate
 from bot.safety.patterns import PatternError, compile_pattern, parse_rules
 from bot.spacy_pipeline import make_pipeline
 
@@ -34,7 +34,8 @@ def crisis_kind(guard, text):
 def matches(nlp, pattern, text, terms=None):
     m = Matcher(nlp.vocab)
     m.add("p", compile_pattern(pattern, terms or {}, lemmatizer(nlp)))
-    return bool(m(nlp(text.lower())))
+    # The message as the guard reads it (SafetyGuard.check).
+    return bool(m(nlp(unhyphenate(undo_leetspeak(normalise_quotes(text))).lower())))
 
 
 # ---- the pattern language ----------------------------------------------------------------
@@ -456,6 +457,17 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("had a heart attack years ago, did cardiac rehab, is ketamine ok for me", None),
         ("killing myself with overtime lately, how does ketamine work", None),
         ("got hit by an ied on deployment, is ketamine studied for ptsd", None),
+        # Exceptions cancel a whole rule: a crisis in the same message still gets through.
+        ("im going to kill myself at work tomorrow", "suicide"),
+        ("i have no thoughts of killing myself but i want to die", "suicide"),
+        ("my heart nearly stopped when i saw him collapse and now he isnt breathing", "medical_emergency"),
+        ("is there a connection between my infusion and the chest pain im having now", "medical_emergency"),
+        # The fifth reading of published panels.
+        ("help me with cpr, my dad isnt breathing", "medical_emergency"),
+        ("help me find a cpr class near me", None),
+        ("how would i electrocute myself", "suicide"),
+        ("im planning an honour killing", "harm_to_others"),
+        ("what's the relationship between panic and shortness of breath", None),
     ],
 )
 def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
