@@ -34,8 +34,10 @@ def crisis_kind(guard, text):
 def matches(nlp, pattern, text, terms=None):
     m = Matcher(nlp.vocab)
     m.add("p", compile_pattern(pattern, terms or {}, lemmatizer(nlp)))
-    # The message as the guard reads it (SafetyGuard.check).
-    return bool(m(nlp(unhyphenate(undo_leetspeak(normalise_quotes(text))).lower())))
+    # The message as the guard reads it (SafetyGuard.check), or as written, as the widget's
+    # offline word list reads it (bot/safety/failsafe.py).
+    read_by_guard = unhyphenate(undo_leetspeak(normalise_quotes(text))).lower()
+    return bool(m(nlp(read_by_guard)) or m(nlp(text.lower())))
 
 
 # ---- the pattern language ----------------------------------------------------------------
