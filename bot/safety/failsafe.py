@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -115,7 +116,14 @@ class WordForms:
 
 
 def _plain(text: str) -> str:
-    return text.replace("\u2019", "'")
+    return without_accents(text.replace("\u2019", "'"))
+
+
+def without_accents(text: str) -> str:
+    """`text` with its letters' accents dropped ("violó" -> "violo"), as the widget reads a
+    message: JavaScript's \\b counts an accented letter as no letter at all, so a word ending in
+    one would never end a match. Patients type Spanish with and without accents alike."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
 # ---- regular expressions from word lists -----------------------------------------------------
@@ -350,7 +358,7 @@ def load_failsafe(path: Path, nlp=None) -> List[Dict[str, str]]:
 def failsafe_categories(patterns: Sequence[Mapping[str, str]], text: str, urgency: Sequence[str] = ()) -> List[str]:
     """The kinds of crisis whose fail-safe patterns match `text`, most urgent first: what the
     widget does, in Python (for tests and tools)."""
-    lowered = text.lower()
+    lowered = without_accents(text.lower())
     found = []
     for p in patterns:
         if re.search(p["source"], lowered, re.ASCII) and not (

@@ -566,7 +566,8 @@
   // The kind of crisis `text` is about, most urgent first, or null.
   function crisisCategory(text) {
     if (!crisisInfo || !crisisMatchers.length) return null;
-    var lowered = text.toLowerCase();
+    // Accents dropped, as the word list was compiled (bot/safety/failsafe.py, without_accents).
+    var lowered = text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "");
     var found = {};
     crisisMatchers.forEach(function (m) {
       if (m.source.test(lowered) && !(m.unless && m.unless.test(lowered))) found[m.category] = true;
