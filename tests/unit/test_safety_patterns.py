@@ -489,6 +489,9 @@ def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard
         # A condition asked about in general; the patient's own.
         ("can ketamine treat postpartum depression?", False),
         ("im 6 weeks postpartum, is ketamine an option", True),
+        # A comparison typed short; a named drug taken with ketamine.
+        ("how is ketamine diff from zoloft", False),
+        ("zoloft and ketamine together ok?", True),
         ("is ketamine ever prescribed for people with eating disorders?", False),
         # Misuse of the drug; abuse told of a person.
         ("can ketamine be abused", True),
