@@ -477,6 +477,29 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("me quiero matar", "suicide"),
         ("he snorted something and now his lips are blue", "overdose"),
         ("can ketamine make your heart stop", None),
+        # A game, hotlines asked about for a paper, a habit long broken: each with a crisis
+        # told in the same message, which a rule without that exception still catches.
+        ("in among us i killed two people in electrical and they voted out my teammate instead", None),
+        ("writing a paper, do domestic violence hotlines actually lower repeat abuse?", None),
+        ("do dv hotlines actually work? he hits me every night", "abuse"),
+        ("I self-harmed through my twenties, 8 years free now. Do integration sessions go into the past?", None),
+        ("8 years clean from self harm but i cut myself again tonight", "suicide"),
+        ("the bakery totally OD'd on frosting, the cake is mostly buttercream", None),
+        # The right help first: a count of one's pills with a racing heart, most of a supply, a
+        # grandmother who is not waking, carbon monoxide, a blow to the head, a partner's grip
+        # on someone's throat, bleeding after a birth; Portuguese and French.
+        ("30 of my vyvanse. heart pounding", "overdose"),
+        ("ate all the edibles and then most of my seroquel so i could not wake up", "overdose"),
+        ("nana isnt waking up pls", "medical_emergency"),
+        ("everyone has a headache, my son threw up and the CO detector is going off", "overdose"),
+        ("crashed with no helmet, now hes puking and asking the same question over and over", "medical_emergency"),
+        ("she bit me and i grabbed her by the throat. i dont trust myself in the house with her", "harm_to_others"),
+        ("gave birth 6 days ago, soaking a pad every 20 min", "medical_emergency"),
+        ("my stepmom holds my hand on the stove burner when i forget chores", "abuse"),
+        ("wont be anyone's problem much longer 🙂 btw what time do u close", "suicide"),
+        ("meu bebê engasgou e não está respirando", "medical_emergency"),
+        ("mon frère dit qu'il va tuer son patron demain", "harm_to_others"),
+        ("um amigo me forçou a fazer sexo ontem", "sexual_assault"),
     ],
 )
 def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
