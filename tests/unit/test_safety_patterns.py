@@ -485,10 +485,10 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("I self-harmed through my twenties, 8 years free now. Do integration sessions go into the past?", None),
         ("8 years clean from self harm but i cut myself again tonight", "suicide"),
         ("the bakery totally OD'd on frosting, the cake is mostly buttercream", None),
-        # The right help first: a count of one's pills with a racing heart, most of a supply, a
-        # grandmother who is not waking, carbon monoxide, a blow to the head, a partner's grip
-        # on someone's throat, bleeding after a birth; Portuguese and French.
-        ("30 of my vyvanse. heart pounding", "overdose"),
+        # The right help first: most of a supply, a grandmother who is not waking, carbon
+        # monoxide, a blow to the head, a partner's grip on someone's throat, bleeding after a
+        # birth; Portuguese and French. Not a crisis: half a pill, a count of one's medicines, a
+        # privacy question, threats from other kids.
         ("ate all the edibles and then most of my seroquel so i could not wake up", "overdose"),
         ("nana isnt waking up pls", "medical_emergency"),
         ("everyone has a headache, my son threw up and the CO detector is going off", "overdose"),
@@ -500,6 +500,11 @@ def test_letters_written_as_digits_or_signs_are_read_as_letters(guard, text, cat
         ("meu bebê engasgou e não está respirando", "medical_emergency"),
         ("mon frère dit qu'il va tuer son patron demain", "harm_to_others"),
         ("um amigo me forçou a fazer sexo ontem", "sexual_assault"),
+        ("i took half of my zoloft today because it makes me sleepy", None),
+        ("two of my pills make my heart race, is that normal with ketamine", None),
+        ("they can track my location through the app, is that private?", None),
+        ("i get threatened by other kids at school", None),
+        ("i think i passed out and now i have chest pain", "medical_emergency"),
     ],
 )
 def test_figures_of_speech_and_crises_long_over_are_told_from_a_crisis_now(guard, text, category):
