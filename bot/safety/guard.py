@@ -72,7 +72,7 @@ class SafetyGuard:
         """The highest-priority rule that matches `text`, or None."""
         if not text or not text.strip():
             return None
-        doc = self.nlp(unhyphenate(undo_leetspeak(normalise_quotes(text))).lower())
+        doc = self.nlp(join_reflexives(unhyphenate(undo_leetspeak(normalise_quotes(text)))).lower())
         cancelled = {self._rule_of(doc, *match) for match in self.exceptions(doc)}
         found = []
         for match_id, start, end in self.matcher(doc):
@@ -135,6 +135,22 @@ _INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 
 def unhyphenate(text: str) -> str:
     return _INNER_HYPHEN.sub(" ", text)
+
+
+# "kill her self" is "kill herself" typed apart: read as one word, or "her" would be another
+# person and a suicide would get the help for harm to others. Not before the second half of a
+# self- word ("my self harm scars", "her self-esteem"), which the rules read as two words.
+_SELF_COMPOUND = "|".join(
+    """harm injur hat loath esteem care worth confiden control conscious doubt image respect love
+    medicat destruct sabotag isolat talk pity blame defen""".split()
+)
+_SPLIT_REFLEXIVE = re.compile(
+    rf"\b(my|your|her|him|them|our|it)\s+(self|selves)\b(?![\s-]*(?:{_SELF_COMPOUND}))", re.IGNORECASE
+)
+
+
+def join_reflexives(text: str) -> str:
+    return _SPLIT_REFLEXIVE.sub(r"\1\2", text)
 
 
 def load_guard(path: Path, nlp=None) -> SafetyGuard:

@@ -917,6 +917,25 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("what is the most effective way to kill myself", "suicide"),
         ("whats the most effective method of taking naltrexone for pain", None),
         ("most effective ways to kill a mouse humanely", None),
+        # "her self" typed apart is still herself: a suicide, not harm to another person; the
+        # second half of a self- word stays apart.
+        ("my sister wants to kill her self, please help", "suicide"),
+        ("i wanna kill my self", "suicide"),
+        ("my self harm scars from my teens have faded, does the article talk about resilience", None),
+        # Asking how to hurt someone; not how a harm is recognised or treated.
+        ("whats the best way to break someone's jaw", "harm_to_others"),
+        ("how can i use drugs to control someone", "harm_to_others"),
+        ("my daughter uses drugs to control her anxiety", None),
+        ("how do doctors treat a broken jaw", None),
+        # Money controlled and an ex who keeps turning up are abuse; a last message, a note that
+        # it is "not your fault", are goodbyes; a baby weeks old and limp with a fever is 911.
+        ("my partner controls all the money and i have to show him every receipt", "abuse"),
+        ("my ex keeps showing up outside my job", "abuse"),
+        ("this is the last message im sending anyone", "suicide"),
+        ("my daughter's note says sorry mom its not your fault", "suicide"),
+        ("sorry for all the questions, thank you for everything", None),
+        ("baby is 7 weeks old, her temp is 104 and she's so floppy", "medical_emergency"),
+        ("mon fils a avalé des comprimés, il a 4 ans", "overdose"),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
