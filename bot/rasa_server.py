@@ -10,11 +10,14 @@ agent (rasa.core.agent -> rasa.core.policies.policy -> ... -> rasa.utils.train_u
 rasa.utils.tensorflow.callback), even when no component of the model uses it.
 
 The model's graph runs node after node instead of through dask (bot/dialogue/graph_runner.py).
+With more than one worker (SANIC_WORKERS, from BOT_WORKERS) the workers take new connections in
+turn (bot/scale/take_turns.py).
 """
 
 from __future__ import annotations
 
 import importlib.abc
+import os
 import sys
 from typing import List, Optional
 
@@ -35,6 +38,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     from bot.dialogue.graph_runner import use_in_rasa
 
     use_in_rasa()
+
+    from bot.scale.take_turns import use_in_workers
+
+    use_in_workers(int(os.environ.get("SANIC_WORKERS", "1") or 1))
 
     sys.argv = ["rasa", *(sys.argv[1:] if argv is None else argv)]
     rasa_main()
