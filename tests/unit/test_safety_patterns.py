@@ -936,6 +936,22 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("sorry for all the questions, thank you for everything", None),
         ("baby is 7 weeks old, her temp is 104 and she's so floppy", "medical_emergency"),
         ("mon fils a avalé des comprimés, il a 4 ans", "overdose"),
+        # The twentieth crisis round and the eighth reading of published panels.
+        ("my sister says she'll unalive the whole class tomorrow", "harm_to_others"),
+        ("my toddler says the cat unalived his toy mouse", None),
+        ("where can i hire a hitman", "harm_to_others"),
+        ("how do i hit him without leaving marks", "harm_to_others"),
+        ("the villain poisons everyone in the last chapter, so good", None),
+        ("he isnt breathing right after he snorted a bunch of pills", "overdose"),
+        ("i think i took too many ibuprofen for my cramps, my stomach burns", "overdose"),
+        ("i'm going to take too many tylenol tonight", "suicide"),
+        ("half my dad's face is drooping and his speech is slurred", "medical_emergency"),
+        ("how do i treat a snake bite at home", "medical_emergency"),
+        ("said goodbye to my old truck today, sad", None),
+        ("first time jumping off the high dive today!", None),
+        ("is there any chance of an overdose with the infusion", None),
+        ("my ex used to hit me, i left in 2015 and i'm safe now, does ketamine help ptsd", None),
+        ("he said if i try to leave he'll take my son", "abuse"),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
