@@ -226,6 +226,8 @@ def train(config: Path, out: Path, name: str) -> float:
             str(out),
             "--fixed-model-name",
             name,
+            # As `make train` does; both models are trained the same way.
+            "--skip-validation",
         ],
         cwd=ROOT,
         env=env,
