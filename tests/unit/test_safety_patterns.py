@@ -952,6 +952,16 @@ def test_a_threat_to_the_patient_is_abuse_and_the_patients_own_is_harm_to_others
         ("is there any chance of an overdose with the infusion", None),
         ("my ex used to hit me, i left in 2015 and i'm safe now, does ketamine help ptsd", None),
         ("he said if i try to leave he'll take my son", "abuse"),
+        # The twenty-first crisis round: someone else's plan to kill or shoot, laundry pods,
+        # blue lips with and without drugs taken, unexplained bruises; a crisis long past told
+        # with one's age now, and an ordinary pill routine.
+        ("my neighbor says he is going to shoot his brother tonight", "harm_to_others"),
+        ("the baby got into the detergent pods, one is open", "overdose"),
+        ("my mom is on the floor and her lips look blue", "medical_emergency"),
+        ("he popped a bunch of pills and his lips look blue", None),
+        ("there are bruises on grandpa's arms and no one will explain them", "abuse"),
+        ("i tried to unalive myself at 19, i'm 35 now and honestly doing well", None),
+        ("i take my pills twice a day with food", None),
     ],
 )
 def test_the_right_help_first_and_no_crisis_for_a_worry_or_an_errand(guard, text, category):
