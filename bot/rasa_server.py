@@ -9,7 +9,8 @@ TensorFlow itself is still imported: Rasa 3.6 imports it at module level on the 
 agent (rasa.core.agent -> rasa.core.policies.policy -> ... -> rasa.utils.train_utils ->
 rasa.utils.tensorflow.callback), even when no component of the model uses it.
 
-The model's graph runs node after node instead of through dask (bot/dialogue/graph_runner.py).
+The model's graph runs node after node instead of through dask (bot/dialogue/graph_runner.py),
+and the model's domain is read without a second schema check (bot/dialogue/trained_domain.py).
 With more than one worker (SANIC_WORKERS, from BOT_WORKERS) the workers take new connections in
 turn (bot/scale/take_turns.py).
 """
@@ -35,9 +36,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     sys.meta_path.insert(0, _Unused())
     from rasa.__main__ import main as rasa_main
 
-    from bot.dialogue.graph_runner import use_in_rasa
+    from bot.dialogue import graph_runner, trained_domain
 
-    use_in_rasa()
+    graph_runner.use_in_rasa()
+    trained_domain.use_in_rasa()
 
     from bot.scale.take_turns import use_in_workers
 
